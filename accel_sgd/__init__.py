@@ -14,7 +14,7 @@ _all_ = ['SGD', 'Momentum', 'RMSProp', 'Adam', 'AdaGrad']
 # %% auto #0
 __all__ = ['SGD', 'Momentum', 'RMSProp', 'Adam', 'AdaGrad']
 
-# %% ../nbs/index.ipynb #9605b4d1
+# %% ../nbs/index.ipynb #7c0b6f65
 __version__ = "0.0.1"
 from .sgd import SGD
 from .momentum import Momentum
