@@ -11,7 +11,12 @@ from torch import Tensor
 from .sgd import SGD
 
 # %% auto #0
-__all__ = ['Adam']
+__all__ = ['as_number', 'Adam']
+
+# %% ../nbs/03_adam.ipynb #5c0ffee2
+def as_number(x): # A 0-d tensor, or a number
+    "`x` as a Python number on the eager path; `x` itself while `torch.compile` traces, so the graph takes it as an input"
+    return x if torch.compiler.is_compiling() or not isinstance(x, Tensor) else x.item()
 
 # %% ../nbs/03_adam.ipynb #7671c20f
 class Adam(SGD):
@@ -49,12 +54,11 @@ class Adam(SGD):
         lr, (beta1, beta2), eps = hp['lr'], hp['betas'], hp['eps']
         m, v = state['exp_avg'], state['exp_avg_sq']
         state['step'] += 1
-        t = state['step']
+        t = as_number(state['step'])                       # t, a plain number on the eager path
         m.lerp_(g, 1-beta1)                                # m ← β1·m + (1−β1)·g
-        g2 = g.square()                                    # g², the step's one temporary
-        v.lerp_(g2, 1-beta2)                               # v ← β2·v + (1−β2)·g²
+        v.mul_(beta2).addcmul_(g, g, value=1-beta2)        # v ← β2·v + (1−β2)·g²
         if hp['amsgrad']: v = state['max_exp_avg_sq'].clamp_min_(v)  # v ← max(v_max, v)
         bc1, bc2 = 1 - beta1**t, 1 - beta2**t              # bias corrections: m̂ = m/bc1, v̂ = v/bc2
-        v_hat = torch.div(v, bc2, out=g2)                  # v̂, reusing g²'s memory
+        v_hat = torch.div(v, bc2)                          # v̂, the step's one temporary
         u = v_hat.add_(eps).sqrt_() if hp['eps_in_sqrt'] else v_hat.sqrt_().add_(eps)  # √v̂ + eps
-        p.addcmul_(torch.div(m, u, out=u), lr/bc1, value=-1)  # p ← p − lr·m̂/(√v̂ + eps)
+        p.addcdiv_(m, u, value=-lr/bc1)                    # p ← p − lr·m̂/(√v̂ + eps)

@@ -101,7 +101,7 @@ def bench(
     device=None, # 'cpu' or 'cuda' (default: cuda if available)
     json_path=None, # Write all the figures here as JSON
     plot_path=None, # Write a PNG of step time against parameter count here
-    startup:bool=False, # Also time the first fused step in fresh processes, cold and warm
+    startup:bool=False, # Also time the first fused step (it compiles) in fresh processes, cold and warm
     file=None, # Where to print (default: stdout)
 )->dict: # `bench_optimizers`'s figures, plus `sweep` (and `startup_s`)
     "Time our optimizers' steps against torch.optim's: tables, a sweep over sizes, optionally start-up; write JSON and a PNG"
@@ -208,6 +208,9 @@ def make_parser()->argparse.ArgumentParser:
     t.add_argument('--lr', type=positive_float, help="learning rate (default: the lesson's for --opt)")
     t.add_argument('--sched', choices=schedules, default='none', help='learning-rate schedule (default: none)')
     common(t, 3)
+    t.add_argument('--checkpoint', metavar='PATH', help='save model, optimizer, schedule and random state to PATH after every epoch, atomically')
+    t.add_argument('--resume', metavar='PATH', help='go on from the checkpoint in PATH, saved with the same --opt, --lr, --sched and --bs; '
+                   '--epochs counts all epochs, the saved ones too; keeps saving to PATH unless --checkpoint names another file')
     d = sub.add_parser('demo', help='train each optimizer beside its torch.optim twin and show they match')
     d.add_argument('--steps', type=positive_int, default=200, help='training steps per optimizer (default: 200)')
     d.add_argument('--seed', type=int, default=0, help='random seed (default: 0)')
@@ -224,10 +227,11 @@ def make_parser()->argparse.ArgumentParser:
 
 # %% ../nbs/08_cli.ipynb #2f226cdd
 def _check_outputs(p, args):
-    "Fail before training if an output file's folder does not exist"
-    for opt in ('json', 'plot'):
+    "Fail before training if an output file's folder does not exist, or the file is a folder"
+    for opt in ('json', 'plot', 'checkpoint'):
         path = getattr(args, opt, None)
         if path and not Path(path).resolve().parent.is_dir(): p.error(f"--{opt} {path}: folder {Path(path).parent} does not exist")
+        if path and Path(path).is_dir(): p.error(f"--{opt} {path} is a folder, not a file")
 
 def main(
     argv:list|None=None): # Arguments, without the program name (default: `sys.argv[1:]`)
@@ -248,7 +252,8 @@ def main(
                 compare(args.opts, args.epochs, args.bs, args.data, args.seed, args.json, args.plot)
             else:
                 print(f"{args.opt}, lr {args.lr or optimizers[args.opt][1]:g}, schedule {args.sched}, {args.epochs} epoch{'s'*(args.epochs != 1)}", flush=True)
-                r = train(args.opt, args.lr, args.epochs, args.sched, args.bs, args.seed, args.data)
+                r = train(args.opt, args.lr, args.epochs, args.sched, args.bs, args.seed, args.data,
+                          checkpoint=args.checkpoint or args.resume, resume=args.resume)  # a resumed run keeps saving to its file
                 print(f"accuracy {r['accuracy']:.4f}, loss {r['loss']:.4f}")
                 save_results({args.opt: r}, args.json, args.plot)
     except (DataMissing, ValueError, OSError, RuntimeError) as e: p.error(str(e))

@@ -43,7 +43,8 @@ def realize_scalars(gm, # The FX graph that dynamo captured
     if extra:
         out.args = (tuple(out.args[0]) + tuple(extra),)
         gm.recompile()
-    compiled = compile_fx(gm, example_inputs)
+    with torch._inductor.config.patch(size_asserts=False, alignment_asserts=False):  # `fused_step` checks the tensors it passes
+        compiled = compile_fx(gm, example_inputs)
     _graphs.append((srcs, compiled))
     return (lambda *args: compiled(*args)[:nout]) if extra else compiled
 
@@ -66,17 +67,33 @@ def _compiled_for(cls):
         _standins[cls] = obj
     return _compiled[cls], _standins[cls]
 
+def _is_dtensor(t):
+    "Is `t` a DTensor, such as FSDP2's params, their grads and their state? (No DTensor exists before its module is imported)"
+    dt = sys.modules.get('torch.distributed.tensor')
+    return dt is not None and isinstance(t, dt.DTensor)
+
+def _local(t):
+    "This rank's shard of DTensor `t`, else `t` itself"
+    return t.to_local() if _is_dtensor(t) else t
+
+def _like(p, t):
+    "Local tensor `t`, shaped like `p`'s local shard, as a DTensor sharded like `p` if `p` is one; else `t`"
+    if not _is_dtensor(p): return t
+    return type(p).from_local(t, p.device_mesh, p.placements, shape=p.shape, stride=p.stride(), run_check=False)
+
 def _fusable(p, g, state):
-    "Can this param go through the compiled path? (Tiny, sparse, complex or strided ones go eager)"
+    "Can this param go through the compiled path? (Tiny, sparse, complex or strided ones go eager; DTensors are judged by their local shard)"
+    p, g = _local(p), _local(g)
     return (p.numel() >= 2 and not g.is_sparse and not p.is_complex() and p.is_contiguous() and g.is_contiguous()
-            and all(v.is_contiguous() for v in state.values() if isinstance(v, Tensor) and v.shape == p.shape))
+            and all(_local(v).is_contiguous() for v in state.values() if isinstance(v, Tensor) and _local(v).shape == p.shape))
 
 def _entry(p, g, state):
-    "What `fused_step` caches per param: flat views of `p` and its state, the key of its compiled code, and what to check it against"
-    n = p.numel()
-    st = {k: v.detach().view(n) if isinstance(v, Tensor) and v.shape == p.shape else v for k,v in state.items()}
-    key = (p.dtype, g.dtype, p.device, tuple((k, v.dtype, v.dim()) if isinstance(v, Tensor) else (k, type(v)) for k,v in st.items()))
-    return dict(param=p, ptr=p.data_ptr(), p=p.detach().view(n), st=st, key=key, n=n, gdtype=g.dtype, vals=tuple(state.values()), state=state, shape=p.shape)
+    "What `fused_step` caches per param: flat views of `p` and its state (of their local shards, for DTensors), the key of its compiled code, and what to check it against"
+    lp, g = _local(p), _local(g)
+    n = lp.numel()
+    st = {k: _local(v).detach().view(n) if isinstance(v, Tensor) and _local(v).shape == lp.shape else v for k,v in state.items()}
+    key = (lp.dtype, g.dtype, lp.device, tuple((k, v.dtype, v.dim()) if isinstance(v, Tensor) else (k, type(v)) for k,v in st.items()))
+    return dict(param=p, ptr=lp.data_ptr(), p=lp.detach().view(n), st=st, key=key, n=n, gdtype=g.dtype, vals=tuple(state.values()), state=state, shape=lp.shape)
 
 def _pad(cls, key, e, n):
     "`n` tiny dummy (param, grad, state) triples shaped like entry `e`, to fill up a chunk"
@@ -112,7 +129,7 @@ def _call(cls, dkey, entries, G, hp, reg):
     replaced = False
     for e, s, ids in zip(entries, S, before):  # an `opt_step` that assigns new state tensors, rather than updating in place
         for k, v in s.items():
-            if isinstance(v, Tensor) and id(v) not in ids: e['state'][k] = v.view(e['shape']) if v.dim() == 1 else v; replaced = True
+            if isinstance(v, Tensor) and id(v) not in ids: e['state'][k] = _like(e['param'], v.view(e['shape'])) if v.dim() == 1 else v; replaced = True
     plain = all(isinstance(v, Tensor) for s in S for v in s.values())
     if not replaced and plain and len(_graphs) == 1 and (get := _getter(_graphs[0][0])):
         _direct[dkey] = (get, _graphs[0][1])  # from now on, skip dynamo's guards: `dkey` pins down everything they check
@@ -149,11 +166,13 @@ def fused_step(opt, # The optimizer
         if prep: g = opt.prep_grad(p, group)
         state = opt.state[p]
         e = plan.get(p)
-        if (e is None or e['state'] is not state or p.data_ptr() != e['ptr'] or g.dtype != e['gdtype']  # state reloaded, `p.data` replaced, ...
+        if (e is None or e['state'] is not state or _local(p).data_ptr() != e['ptr'] or g.dtype != e['gdtype']  # state reloaded, `p.data` replaced, ...
                 or len(state) != len(e['vals']) or any(a is not b for a, b in zip(state.values(), e['vals']))):
             if not _fusable(p, g, state): plan.pop(p, None); opt.param_step(p, group, hp); continue
-            if not state: state.update(opt.init_state(p, g, hp))
+            if not state:  # as on the eager path, `init_state` sees g after `reg_step` (run here on a copy of p: p itself is updated compiled)
+                state.update(opt.init_state(p, opt.reg_step(p.detach().clone(), g, hp) if group['wd'] != 0 else g, hp))
             e = plan[p] = _entry(p, g, state)
+        g = _local(g)
         if g.is_sparse or not g.is_contiguous(): opt.param_step(p, group, hp); continue
         es, gs = todo.setdefault(e['key'], ([], []))
         es.append(e); gs.append(g.view(e['n']))
@@ -307,7 +326,7 @@ def startup_times(name:str='Adam', # A key of `bench_specs`
                   floats:float=13e6, # Parameter floats, roughly
                   cache_dir=None, # Compile cache folder for both runs (default: a new temporary one)
                  )->tuple: # (cold, warm) seconds for the first fused step
-    "Seconds of the first `fused=True` step in a new process: cold (empty compile cache), then warm (reusing it)"
+    "Seconds of the first `fused=True` step (it compiles) in a new process: cold (empty compile cache), then warm (reusing it)"
     code = ("import sys, time, torch; from accel_sgd.fused import bench_specs, shapes_for; "
             f"ps = [torch.randn(s, requires_grad=True) for s in shapes_for({floats})]\n"
             "for p in ps: p.grad = torch.randn_like(p)\n"

@@ -104,12 +104,12 @@ class Learner:
                 self.callback('after_batch')
         self.callback('after_epoch')
 
-    def fit(self, n_epochs:int=1): # Epochs to train
-        "Create the optimizer, then train and validate for `n_epochs`"
-        self.n_epochs = n_epochs
+    def fit(self, n_epochs:int=1): # Epochs to train, in all: a resumed run counts the saved ones too
+        "Create the optimizer, then train and validate epochs `start_epoch` (0 unless a `before_fit` callback resumes) to `n_epochs`−1"
+        self.n_epochs, self.start_epoch = n_epochs, 0
         self.opt = self.opt_func(self.model.parameters(), self.lr)
-        self.callback('before_fit')
-        for self.epoch in range(n_epochs):
+        self.callback('before_fit')  # a callback may load saved state here and move `start_epoch` on (see `CheckpointCB`)
+        for self.epoch in range(self.start_epoch, n_epochs):
             self.one_epoch(True)
             self.one_epoch(False)
         self.callback('after_fit')
@@ -213,13 +213,12 @@ class RecorderCB(Callback):
     "Record `f(param_group)` for each `name=f` after every training batch; `plot` draws them"
     def __init__(self, **fs): self.fs = fs # Functions of a param group, by the name to record them under
     def before_fit(self, learn):
-        "Start empty records, and keep the first param group"
+        "Start empty records"
         self.recs = {k: [] for k in self.fs}
-        self.pg = learn.opt.param_groups[0]
     def after_batch(self, learn):
-        "Record each value (training only)"
+        "Record each value of the first param group (training only; looked up every time, as `load_state_dict` replaces the groups)"
         if not learn.training: return
-        for k, f in self.fs.items(): self.recs[k].append(f(self.pg))
+        for k, f in self.fs.items(): self.recs[k].append(f(learn.opt.param_groups[0]))
     def plot(self, figsize=(8, 2.5)): # Figure size
         "One panel per recorded value, against the batch number"
         fig, axs = plt.subplots(1, len(self.recs), figsize=figsize, squeeze=False)

@@ -6,7 +6,7 @@ Docs: https://accel-sgd.github.io/accel_sgd/lesson.html.md"""
 
 # %% ../nbs/07_lesson.ipynb #2183a1fb
 from __future__ import annotations
-import time
+import sys, time
 from functools import partial
 import torch
 from .sgd import SGD
@@ -16,6 +16,7 @@ from .adam import Adam
 from .data import fashion_mnist_batches
 from .learner import (BatchSchedCB, EpochSchedCB, Learner, MetricsCB, ProgressCB, RecorderCB, get_model,
                                lr_of, mom_of, set_seed)
+from .checkpoint import CheckpointCB
 
 # %% auto #0
 __all__ = ['optimizers', 'schedules', 'lesson_table', 'make_sched', 'train', 'bench_epochs']
@@ -59,19 +60,32 @@ def train(
     data=None, # Folder holding Fashion-MNIST (see `find_fashion_mnist`), or `(train, valid)` batches
     progress:bool=True, # Show progress (plain lines outside Jupyter)
     file=None, # Where plain progress lines go (default: stdout)
+    checkpoint=None, # Save a checkpoint here after every epoch, atomically (see `CheckpointCB`)
+    resume=None, # Go on from this checkpoint, saved by a run with the same settings; `epochs` counts the saved epochs too
+    cbs:list|None=None, # More callbacks for the `Learner`
 )->dict: # accuracy, loss, seconds, history, and the `metrics` and `recorder` callbacks
     "Train the lesson's model on Fashion-MNIST with one of our optimizers; return the final validation accuracy and loss"
     if opt not in optimizers: raise ValueError(f"unknown optimizer {opt!r}; choose from {', '.join(optimizers)}")
     if sched not in schedules: raise ValueError(f"unknown schedule {sched!r}; choose from {', '.join(schedules)}")
     opt_func, default_lr = optimizers[opt]
     lr = default_lr if lr is None else lr
+    ckcb = None
+    if checkpoint is not None or resume is not None:  # made first: a bad `resume` file is reported before the data is loaded
+        dbs = getattr(data[0], 'bs', None) if isinstance(data, tuple) else bs
+        meta = dict(opt=opt, lr=lr, sched=sched, bs=dbs, **({'epochs': epochs} if sched != 'none' else {}))  # a schedule spans `epochs`
+        ckcb = CheckpointCB(checkpoint, resume, meta)
     dls = data if isinstance(data, tuple) else fashion_mnist_batches(data, bs=bs, seed=seed)
     set_seed(seed); dls[0].gen.manual_seed(seed)
     met, rec = MetricsCB(), RecorderCB(lr=lr_of, mom=mom_of)
-    cbs = [met, rec] + ([ProgressCB(file=file)] if progress else [])
-    if (s := make_sched(sched, epochs, len(dls[0]), lr)) is not None: cbs.append(s)
+    learn_cbs = [met, rec] + ([ProgressCB(file=file)] if progress else []) + list(cbs or [])
+    if (s := make_sched(sched, epochs, len(dls[0]), lr)) is not None: learn_cbs.append(s)
+    if ckcb is not None:
+        learn_cbs.append(ckcb)
+        if progress and 0 < ckcb.epochs_done <= epochs:
+            print(f"resuming from {resume}: {ckcb.epochs_done} of {epochs} epoch{'s'*(epochs != 1)} done"
+                  + (", nothing left to train" if ckcb.epochs_done == epochs else ''), file=file or sys.stdout, flush=True)
     t0 = time.perf_counter()
-    Learner(get_model(), dls, lr=lr, cbs=cbs, opt_func=opt_func).fit(epochs)
+    Learner(get_model(), dls, lr=lr, cbs=learn_cbs, opt_func=opt_func).fit(epochs)
     last = met.history[-1]
     return dict(accuracy=last['accuracy'], loss=last['valid_loss'], seconds=time.perf_counter()-t0,
                 history=met.history, metrics=met, recorder=rec)

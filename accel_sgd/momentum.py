@@ -40,5 +40,5 @@ class Momentum(SGD):
         "avg ← mom·avg + (1−mom)·g, then p ← p − lr·avg"
         lr, mom = hp['lr'], hp['momentum']
         avg = state['exp_avg']
-        avg.lerp_(g, 1-mom)               # avg ← avg + (1−mom)·(g − avg)
-        p.addcmul_(avg, lr, value=-1)     # p ← p − lr·avg
+        avg.mul_(mom).add_(g, alpha=1-mom)  # avg ← mom·avg + (1−mom)·g
+        p.add_(avg, alpha=-lr)              # p ← p − lr·avg

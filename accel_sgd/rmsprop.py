@@ -42,7 +42,7 @@ class AdaGrad(SGD):
         G = state['sum']
         G.addcmul_(g, g)                                   # G ← G + g²
         u = G.sqrt().add_(eps)                             # √G + eps, the step's one temporary
-        p.addcmul_(torch.div(g, u, out=u), lr, value=-1)   # p ← p − lr·g/(√G + eps)
+        p.addcdiv_(g, u, value=-lr)                        # p ← p − lr·g/(√G + eps)
 
 # %% ../nbs/02_rmsprop.ipynb #a8c3f02b
 class RMSProp(SGD):
@@ -75,7 +75,6 @@ class RMSProp(SGD):
         "sqr_avg ← sqr_mom·sqr_avg + (1−sqr_mom)·g², then p ← p − lr·g/(√sqr_avg + eps)"
         lr, sqr_mom, eps = hp['lr'], hp['sqr_mom'], hp['eps']
         sqr_avg = state['square_avg']
-        g2 = g.square()                                    # g², the step's one temporary
-        sqr_avg.lerp_(g2, 1-sqr_mom)                       # sqr_avg ← sqr_mom·sqr_avg + (1−sqr_mom)·g²
-        u = torch.sqrt(sqr_avg, out=g2).add_(eps)          # √sqr_avg + eps, reusing g²'s memory
-        p.addcmul_(torch.div(g, u, out=u), lr, value=-1)   # p ← p − lr·g/(√sqr_avg + eps)
+        sqr_avg.mul_(sqr_mom).addcmul_(g, g, value=1-sqr_mom)  # sqr_avg ← sqr_mom·sqr_avg + (1−sqr_mom)·g²
+        u = sqr_avg.sqrt().add_(eps)                       # √sqr_avg + eps, the step's one temporary
+        p.addcdiv_(g, u, value=-lr)                        # p ← p − lr·g/(√sqr_avg + eps)

@@ -12,7 +12,7 @@ from torch import nn, Tensor
 
 # %% auto #0
 __all__ = ['hyper_ranges', 'hyper_flags', 'check_hyper', 'group_hypers', 'SGD', 'twin_model', 'twin_groups', 'compare_twins',
-           'embedding_twins']
+           'embedding_twins', 'real_view']
 
 # %% ../nbs/00_sgd.ipynb #1693febf
 # argument name -> (lowest allowed, highest allowed, is the lowest excluded?, is the highest excluded?)
@@ -93,21 +93,23 @@ class SGD(torch.optim.Optimizer):
     def prep_grad(self,
                   p:Tensor, # A parameter with a gradient
                   group:dict): # Its param group, holding `rescale_grad` and `clip_gradient`
-        "g = clip(rescale_grad·p.grad, ±clip_gradient), as a new tensor: `p.grad` itself is never changed"
+        "g = clip(rescale_grad·p.grad, ±clip_gradient), as a new tensor: `p.grad` itself is never changed (complex: each part clipped)"
         g, rescale, clip = p.grad, group['rescale_grad'], group['clip_gradient']
+        clamp = lambda t: torch.view_as_complex(real_view(t).clamp(-clip, clip)) if t.is_complex() else t.clamp(-clip, clip)
         if g.is_sparse:
             g = g.coalesce()
             vals = g._values()
             if rescale != 1: vals = vals * rescale
-            if clip is not None: vals = vals.clamp(-clip, clip)
+            if clip is not None: vals = clamp(vals)
             return torch.sparse_coo_tensor(g._indices(), vals, g.shape, is_coalesced=True, check_invariants=False)
         if rescale != 1: g = g * rescale
-        if clip is not None: g = g.clamp(-clip, clip)
+        if clip is not None: g = clamp(g)
         return g
 
     def hypers(self,
                group:dict): # A param group
-        "What the hooks get as `hp`: the group's numbers as 0-d float64 tensors (refilled in place every step), its switches as they are"
+        "What the hooks get as `hp`: the group itself (plain numbers), or for `fused` its numbers as 0-d float64 tensors refilled in place"
+        if not group['fused']: return group
         cache, hp = self.__dict__.setdefault('_scalars', {}), {}
         def scalar(key, v):
             t = cache.get(key)
@@ -127,8 +129,10 @@ class SGD(torch.optim.Optimizer):
                  hp:dict): # Its group's `hypers`: `lr`, `wd` and `decouple_wd`
         "Decoupled weight decay p ← p·(1 − lr·wd), or L2 g ← g + wd·p if not `decouple_wd`; returns g"
         lr, wd = hp['lr'], hp['wd']
-        if not hp['decouple_wd']: return torch.addcmul(g, p, wd)
-        p.mul_(1 - lr*wd)
+        if not hp['decouple_wd']:  # g ← g + wd·p, a new tensor: p.grad stays as it was
+            if not isinstance(wd, Tensor): return g.add(p, alpha=wd)
+            return torch.addcmul(g, p, wd).to(g.dtype)  # `fused`'s 0-d float64 wd: compiled, `alpha=wd` keeps its first value; a 0-d g stays g's dtype
+        p.mul_(1 - lr*wd)                                   # p ← p·(1 − lr·wd)
         return g
 
     def init_state(self,
@@ -144,7 +148,7 @@ class SGD(torch.optim.Optimizer):
                  state:dict, # `self.state[p]`, updated in place
                  hp:dict): # Its group's `hypers`, holding `lr`
         "The SGD update: p ← p − lr·g"
-        p.addcmul_(g, hp['lr'], value=-1)
+        p.add_(g, alpha=-hp['lr'])
 
     def lazy_step(self,
                   p:Tensor, # Parameter whose gradient is sparse
@@ -167,12 +171,21 @@ class SGD(torch.optim.Optimizer):
                    p:Tensor, # A parameter with a gradient
                    group:dict, # Its param group
                    hp:dict): # `self.hypers(group)`
-        "One parameter's update: `prep_grad`, then `reg_step` (skipped when wd is 0), `init_state` the first time, and `opt_step`"
-        g, state = self.prep_grad(p, group), self.state[p]
-        if g.is_sparse: return self.lazy_step(p, g, state, hp)
-        if group['wd'] != 0: g = self.reg_step(p, g, hp)
-        if not state: state.update(self.init_state(p, g, hp))
-        self.opt_step(p, g, state, hp)
+        "One parameter's update: `prep_grad`, then `reg_step` (skipped when wd is 0), `init_state` the first time, and `opt_step`; complex ones as real views"
+        g, state, cstate = self.prep_grad(p, group), self.state[p], None
+        if p.is_complex():  # as torch does: the hooks see real views (a trailing dim for real and imaginary parts); the state stays complex
+            cstate, p, g = state, real_view(p), real_view(g)
+            views = {k: real_view(v) for k,v in cstate.items()}
+            state = dict(views)
+        if g.is_sparse: self.lazy_step(p, g, state, hp)
+        else:
+            if group['wd'] != 0: g = self.reg_step(p, g, hp)
+            if not state: state.update(self.init_state(p, g, hp))
+            self.opt_step(p, g, state, hp)
+        if cstate is not None:  # store what the hooks created or replaced; tensors shaped like the real view go back complex
+            for k, v in state.items():
+                if k in views and v is views[k]: continue
+                cstate[k] = torch.view_as_complex(v.contiguous()) if isinstance(v, Tensor) and v.is_floating_point() and v.shape == p.shape else v
 
     @torch.no_grad()
     def step(self,
@@ -251,3 +264,10 @@ def embedding_twins(
             o.zero_grad(); (e(idx) - target).pow(2).sum().backward(); o.step()
         diff = max(diff, (embs[0].weight - embs[1].weight).abs().max().item())
     return diff
+
+# %% ../nbs/00_sgd.ipynb #8e4880b6
+def real_view(t): # A tensor, dense or sparse COO, or any other state value
+    "A complex `t` as torch's optimizers see it, `torch.view_as_real` (for a sparse `t`, of its values); anything else unchanged"
+    if not isinstance(t, Tensor) or not t.is_complex(): return t
+    if t.is_sparse: return torch.sparse_coo_tensor(t._indices(), torch.view_as_real(t._values()), (*t.shape, 2), is_coalesced=t.is_coalesced())
+    return torch.view_as_real(t)
