@@ -15,11 +15,12 @@ from .rmsprop import RMSProp
 from .adam import Adam
 
 # %% auto #0
-__all__ = ['fused_chunk', 'fused_stats', 'bench_specs', 'realize_scalars', 'fused_step', 'resnet_shapes', 'shapes_for',
-           'bench_step', 'stream_gbs', 'bench_optimizers', 'bench_sizes', 'plot_sizes', 'startup_times',
+__all__ = ['fused_serial', 'fused_chunk', 'fused_stats', 'bench_specs', 'realize_scalars', 'fused_step', 'resnet_shapes',
+           'shapes_for', 'bench_step', 'stream_gbs', 'bench_optimizers', 'bench_sizes', 'plot_sizes', 'startup_times',
            'peak_step_memory']
 
 # %% ../nbs/04_fused.ipynb #8e7004c3
+fused_serial = 16384  # params smaller than this run in compiled code without threads, as ATen's own kernels do
 fused_chunk = 8  # params per compiled call; a group's last chunk is padded with tiny dummies, so every call has the same signature
 fused_stats = dict(compiles=0, fallbacks=0)  # graphs compiled for `fused=True`, and classes that fell back to eager
 _graphs = []  # (input sources, compiled function) of each graph compiled during the current call
@@ -56,16 +57,16 @@ def _chunk(opt, ps, gs, states, hp, reg):
 
 _compiled, _standins, _dummies, _direct, _warned = {}, {}, {}, {}, set()
 
-def _compiled_for(cls):
-    "`_chunk` compiled for `cls` as one graph, with a code object of its own so each class has its own compile cache"
-    if cls not in _compiled:
-        code = _chunk.__code__.replace(co_name=f'fused_{cls.__name__}')
+def _compiled_for(cls, small=False):
+    "`_chunk` compiled for `cls` (for params below `fused_serial` if `small`), with a code object of its own so each has its own compile cache"
+    if (cls, small) not in _compiled:
+        code = _chunk.__code__.replace(co_name=f'fused_{cls.__name__}' + '_small'*small)
         fn = types.FunctionType(code, _chunk.__globals__, code.co_name)
-        _compiled[cls] = torch.compile(fn, dynamic=True, fullgraph=True, backend=realize_scalars)
+        _compiled[cls, small] = torch.compile(fn, dynamic=True, fullgraph=True, backend=realize_scalars)
         obj = cls.__new__(cls)  # a stand-in `self` holding no params, so the graph never depends on them
         obj.__dict__.update(defaults={}, param_groups=[], state={})
         _standins[cls] = obj
-    return _compiled[cls], _standins[cls]
+    return _compiled[cls, small], _standins[cls]
 
 def _is_dtensor(t):
     "Is `t` a DTensor, such as FSDP2's params, their grads and their state? (No DTensor exists before its module is imported)"
@@ -92,7 +93,7 @@ def _entry(p, g, state):
     lp, g = _local(p), _local(g)
     n = lp.numel()
     st = {k: _local(v).detach().view(n) if isinstance(v, Tensor) and _local(v).shape == lp.shape else v for k,v in state.items()}
-    key = (lp.dtype, g.dtype, lp.device, tuple((k, v.dtype, v.dim()) if isinstance(v, Tensor) else (k, type(v)) for k,v in st.items()))
+    key = (n < fused_serial, lp.dtype, g.dtype, lp.device, tuple((k, v.dtype, v.dim()) if isinstance(v, Tensor) else (k, type(v)) for k,v in st.items()))
     return dict(param=p, ptr=lp.data_ptr(), p=lp.detach().view(n), st=st, key=key, n=n, gdtype=g.dtype, vals=tuple(state.values()), state=state, shape=lp.shape)
 
 def _pad(cls, key, e, n):
@@ -110,7 +111,7 @@ def _getter(srcs):
 
 def _call(cls, dkey, entries, G, hp, reg):
     "Run one chunk: straight into the compiled graph once it is known, else through torch.compile (compiling if need be)"
-    fn, obj = _compiled_for(cls)
+    fn, obj = _compiled_for(cls, dkey[1][0])
     P, S = [e['p'] for e in entries], [e['st'] for e in entries]
     if len(P) < fused_chunk:
         pad = _pad(cls, dkey[1], entries[0], fused_chunk - len(P))
@@ -124,7 +125,7 @@ def _call(cls, dkey, entries, G, hp, reg):
     before = [tuple(map(id, s.values())) for s in S]
     with torch.fx.experimental._config.patch(use_duck_shape=False):  # every size its own symbol: no guards relating them
         for t in (t for ts in (P, G, *[s.values() for s in S]) for t in ts if isinstance(t, Tensor) and t.dim() == 1):
-            torch._dynamo.mark_dynamic(t, 0, hint_override=1 << 20)  # size hints for inductor: large, so every loop is parallel
+            torch._dynamo.mark_dynamic(t, 0, hint_override=64 if dkey[1][0] else 1 << 20)  # size hints: small params run on one thread, large ones in parallel
         fn(obj, P, G, S, hp, reg)
     replaced = False
     for e, s, ids in zip(entries, S, before):  # an `opt_step` that assigns new state tensors, rather than updating in place
