@@ -20,7 +20,7 @@ from .rmsprop import AdaGrad, RMSProp
 from .adam import Adam
 from .data import DataMissing, find_fashion_mnist, fashion_mnist_batches
 from .learner import get_model, set_seed
-from .lesson import optimizers
+from .lesson import optimizers, pick_optimizer
 from .cli import opt_name, positive_float, positive_int
 
 # %% auto #0
@@ -259,10 +259,8 @@ def train_ddp(opt:str='adam', # Optimizer name, a key of `optimizers`
     "One rank's part of training the lesson's model with DDP, each rank on its share of every batch, in a running process group"
     from torch.nn.parallel import DistributedDataParallel as DDP
     rank, world = dist.get_rank(), dist.get_world_size()
-    if opt not in optimizers: raise ValueError(f"unknown optimizer {opt!r}; choose from {', '.join(optimizers)}")
+    opt_func, lr = pick_optimizer(opt, lr)
     if bs < world: raise ValueError(f"bs must be at least the number of ranks, {world}, so that every rank gets rows; got bs={bs}")
-    opt_func, default_lr = optimizers[opt]
-    lr = default_lr if lr is None else lr
     train_dl, valid_dl = fashion_mnist_batches(data, bs=bs, seed=seed)
     set_seed(seed)
     model = DDP(get_model())  # DDP also copies rank 0's weights to every rank

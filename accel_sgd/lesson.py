@@ -19,7 +19,7 @@ from .learner import (BatchSchedCB, EpochSchedCB, Learner, MetricsCB, ProgressCB
 from .checkpoint import CheckpointCB
 
 # %% auto #0
-__all__ = ['optimizers', 'schedules', 'lesson_table', 'make_sched', 'train', 'bench_epochs']
+__all__ = ['optimizers', 'schedules', 'lesson_table', 'pick_optimizer', 'make_sched', 'train', 'bench_epochs']
 
 # %% ../nbs/07_lesson.ipynb #b7789012
 optimizers = {  # name -> (constructor taking (params, lr), the lesson's learning rate)
@@ -31,6 +31,14 @@ optimizers = {  # name -> (constructor taking (params, lr), the lesson's learnin
     'adamw':    (partial(Adam, wd=0.01, beta2=0.999, eps=1e-8), 2e-2),
 }
 schedules = ('none', 'cosine', 'cosine-epoch', 'onecycle')
+
+def pick_optimizer(opt:str, # Optimizer name, a key of `optimizers`
+                   lr:float|None=None, # Learning rate (default: the lesson's for `opt`)
+                  )->tuple: # (constructor taking (params, lr), learning rate)
+    "The constructor of optimizer `opt` and its learning rate, `lr` or the lesson's; `ValueError` naming the choices for an unknown `opt`"
+    if opt not in optimizers: raise ValueError(f"unknown optimizer {opt!r}; choose from {', '.join(optimizers)}")
+    opt_func, default_lr = optimizers[opt]
+    return opt_func, default_lr if lr is None else lr
 
 # %% ../nbs/07_lesson.ipynb #6126e8cd
 def make_sched(
@@ -65,10 +73,8 @@ def train(
     cbs:list|None=None, # More callbacks for the `Learner`
 )->dict: # accuracy, loss, seconds, history, and the `metrics` and `recorder` callbacks
     "Train the lesson's model on Fashion-MNIST with one of our optimizers; return the final validation accuracy and loss"
-    if opt not in optimizers: raise ValueError(f"unknown optimizer {opt!r}; choose from {', '.join(optimizers)}")
+    opt_func, lr = pick_optimizer(opt, lr)
     if sched not in schedules: raise ValueError(f"unknown schedule {sched!r}; choose from {', '.join(schedules)}")
-    opt_func, default_lr = optimizers[opt]
-    lr = default_lr if lr is None else lr
     ckcb = None
     if checkpoint is not None or resume is not None:  # made first: a bad `resume` file is reported before the data is loaded
         dbs = getattr(data[0], 'bs', None) if isinstance(data, tuple) else bs
