@@ -6,17 +6,13 @@ Docs: https://accel-sgd.github.io/accel_sgd/adam.html.md"""
 
 # %% ../nbs/03_adam.ipynb #ac5cfde7
 from __future__ import annotations
+import importlib, warnings
 import torch
 from torch import Tensor
 from .sgd import SGD
 
 # %% auto #0
-__all__ = ['as_number', 'Adam']
-
-# %% ../nbs/03_adam.ipynb #5c0ffee2
-def as_number(x): # A 0-d tensor, or a number
-    "`x` as a Python number on the eager path; `x` itself while `torch.compile` traces, so the graph takes it as an input"
-    return x if torch.compiler.is_compiling() or not isinstance(x, Tensor) else x.item()
+__all__ = ['Adam']
 
 # %% ../nbs/03_adam.ipynb #7671c20f
 class Adam(SGD):
@@ -38,7 +34,7 @@ class Adam(SGD):
     def init_state(self,
                    p:Tensor, # A parameter about to be updated for the first time
                    g:Tensor, # Its gradient
-                   hp:dict): # Its group's `hypers`
+                   hp:dict): # Its param group's hyperparameters
         "Start the step count at 0, and the averages `exp_avg` (m), `exp_avg_sq` (v) and, for AMSGrad, `max_exp_avg_sq` at zero"
         zeros = lambda: torch.zeros_like(p, memory_format=torch.preserve_format)
         state = {'step': torch.tensor(0.), 'exp_avg': zeros(), 'exp_avg_sq': zeros()}
@@ -49,12 +45,12 @@ class Adam(SGD):
                  p:Tensor, # Parameter to update
                  g:Tensor, # Its gradient, after `prep_grad` and `reg_step`
                  state:dict, # `self.state[p]`, updated in place
-                 hp:dict): # Its group's `hypers`
+                 hp:dict): # Its param group's hyperparameters
         "m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g², then p ← p − lr·m̂/(√v̂ + eps)"
         lr, (beta1, beta2), eps = hp['lr'], hp['betas'], hp['eps']
         m, v = state['exp_avg'], state['exp_avg_sq']
         state['step'] += 1
-        t = as_number(state['step'])                       # t, a plain number on the eager path
+        t = self.as_number(state['step'])                  # t, as a Python number
         m.lerp_(g, 1-beta1)                                # m ← β1·m + (1−β1)·g
         v.mul_(beta2).addcmul_(g, g, value=1-beta2)        # v ← β2·v + (1−β2)·g²
         if hp['amsgrad']: v = state['max_exp_avg_sq'].clamp_min_(v)  # v ← max(v_max, v)
@@ -62,3 +58,12 @@ class Adam(SGD):
         v_hat = torch.div(v, bc2)                          # v̂, the step's one temporary
         u = v_hat.add_(eps).sqrt_() if hp['eps_in_sqrt'] else v_hat.sqrt_().add_(eps)  # √v̂ + eps
         p.addcdiv_(m, u, value=-lr/bc1)                    # p ← p − lr·m̂/(√v̂ + eps)
+
+# %% ../nbs/03_adam.ipynb #69d4dd59
+_moved = dict(as_number='accel_sgd.sgd')
+
+def __getattr__(name): # An attribute of this module that is not defined here
+    "Names that moved to another module, still importable from here with a `DeprecationWarning`"
+    if name not in _moved: raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    warnings.warn(f"{__name__}.{name} moved to {_moved[name]}.{name}", DeprecationWarning, stacklevel=2)
+    return getattr(importlib.import_module(_moved[name]), name)

@@ -12,8 +12,7 @@ import numpy as np
 import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
-from .sgd import twin_model
-from .learner import BaseSchedCB, Callback, MetricsCB, RecorderCB
+from .twins import twin_model
 
 # %% auto #0
 __all__ = ['ckpt_tag', 'ckpt_version', 'run_keys', 'ckpt_keys', 'CheckpointError', 'save_checkpoint', 'load_checkpoint',
@@ -223,7 +222,7 @@ def _data_gen(dl):
     g = getattr(dl, 'gen', None) or getattr(dl, 'generator', None)
     return g if isinstance(g, torch.Generator) else None
 
-class CheckpointCB(Callback):
+class CheckpointCB:
     "Save everything a run depends on after every epoch, atomically; with `resume`, restore it all in `before_fit` and go on from there"
     order = 10  # after the scheduler callbacks (which make their schedulers in `before_fit`) and `MetricsCB`
     def __init__(self,
@@ -242,13 +241,14 @@ class CheckpointCB(Callback):
         "Finished epochs in the checkpoint being resumed (0 when starting afresh)"
         return self.ck['epochs_done'] if self.ck is not None else 0
 
-    def _scheds(self, learn): return [cb.schedo for cb in learn.cbs if isinstance(cb, BaseSchedCB)]
+    def _scheds(self, learn):
+        "The schedulers of the callbacks that hold one in `schedo` (the scheduler callbacks), in the `Learner`'s order"
+        return [cb.schedo for cb in learn.cbs if hasattr(cb, 'schedo')]
     def _logs(self, learn)->dict:
-        "What is saved of the records: `MetricsCB`'s history and batch losses, `RecorderCB`'s values, as (callback, attributes) by name"
+        "The records to save, `{ckpt_name: (callback, ckpt_attrs)}`, for the first callback of each `ckpt_name`"
         logs = {}
         for cb in learn.cbs:
-            if isinstance(cb, MetricsCB): logs.setdefault('metrics', (cb, ('history', 'batch_losses')))
-            if isinstance(cb, RecorderCB): logs.setdefault('recorder', (cb, ('recs',)))
+            if getattr(cb, 'ckpt_name', None) is not None: logs.setdefault(cb.ckpt_name, (cb, tuple(cb.ckpt_attrs)))
         return logs
 
     def before_fit(self, learn):

@@ -6,20 +6,18 @@ Docs: https://accel-sgd.github.io/accel_sgd/cli.html.md"""
 
 # %% ../nbs/08_cli.ipynb #43d8b118
 from __future__ import annotations
-import argparse, json, sys, time
+import argparse, importlib, json, sys, time, warnings
+from functools import partial
 from pathlib import Path
 import torch
-from .sgd import SGD, compare_twins
-from .momentum import Momentum
-from .rmsprop import AdaGrad, RMSProp
-from .adam import Adam
 from .data import DataMissing, find_fashion_mnist, fashion_mnist_batches
 from .lesson import optimizers, schedules, train
-from .fused import bench_specs, bench_optimizers, bench_sizes, plot_sizes, shapes_for, startup_times
+from .twins import twins as _twins, check_twin, describe, our_opt, torch_twin  # `twins`: see Moved names
+from .bench import bench_specs, bench_optimizers, bench_sizes, plot_sizes, shapes_for, startup_times
 
 # %% auto #0
-__all__ = ['twins', 'compare', 'save_results', 'demo', 'bench', 'positive_int', 'positive_float', 'opt_name', 'opt_list',
-           'bench_list', 'size_list', 'device_name', 'make_parser', 'main']
+__all__ = ['compare', 'save_results', 'demo', 'bench', 'positive_int', 'positive_float', 'opt_name', 'opt_list', 'bench_list',
+           'size_list', 'device_name', 'make_parser', 'main']
 
 # %% ../nbs/08_cli.ipynb #a1b226c5
 def compare(
@@ -62,34 +60,23 @@ def save_results(res:dict, # `train`'s result for each optimizer, by name
         ax.legend(); fig.tight_layout(); fig.savefig(plot_path, dpi=100); plt.close(fig)
         print(f"wrote {plot_path}", file=file or sys.stdout)
 
-# %% ../nbs/08_cli.ipynb #5f513d8f
-twins = {
-    'SGD':      ('SGD(lr=0.1, wd=0.01)', 'torch.optim.SGD(lr=0.1, weight_decay=0.01)',
-                 lambda ps: SGD(ps, lr=0.1, wd=0.01), lambda ps: torch.optim.SGD(ps, lr=0.1, weight_decay=0.01)),
-    'Momentum': ('Momentum(lr=0.5, mom=0.9)', 'torch.optim.SGD(lr=0.05, momentum=0.9)',
-                 lambda ps: Momentum(ps, lr=0.5, mom=0.9), lambda ps: torch.optim.SGD(ps, lr=0.5*(1-0.9), momentum=0.9)),
-    'AdaGrad':  ('AdaGrad(lr=0.05)', 'torch.optim.Adagrad(lr=0.05)',
-                 lambda ps: AdaGrad(ps, lr=0.05), lambda ps: torch.optim.Adagrad(ps, lr=0.05)),
-    'RMSProp':  ('RMSProp(lr=0.003, zero_init=True)', 'torch.optim.RMSprop(lr=0.003, alpha=0.99, eps=1e-5)',
-                 lambda ps: RMSProp(ps, lr=0.003, zero_init=True), lambda ps: torch.optim.RMSprop(ps, lr=0.003, alpha=0.99, eps=1e-5)),
-    'Adam':     ('Adam(lr=0.01, wd=0.01)', 'torch.optim.AdamW(lr=0.01, betas=(0.9, 0.99), eps=1e-5, weight_decay=0.01)',
-                 lambda ps: Adam(ps, lr=0.01, wd=0.01), lambda ps: torch.optim.AdamW(ps, lr=0.01, betas=(0.9, 0.99), eps=1e-5, weight_decay=0.01)),
-}
-
 # %% ../nbs/08_cli.ipynb #2b187955
 def demo(
     steps:int=200, # Training steps for each pair of twins
     seed:int=0, # Seed for the model and the data
     file=None): # Where to print the table (default: stdout)
-    "Train each optimizer beside its torch twin and print the largest parameter difference; return them by name"
+    "Train each pair of the twins table side by side and print the largest parameter difference; return them by name"
     file = file or sys.stdout
+    calls = {name: describe(name) for name in _twins}
+    w0, w1 = (max(len(c[i]) for c in calls.values()) for i in (0, 1))
     print(f"Each optimizer trains a small MLP for {steps} steps beside its torch.optim twin (seed {seed}).", file=file)
-    print(f"{'ours':<34} {'torch twin':<75} {'max |Δp|':>9}", file=file)
+    print(f"{'ours':<{w0}}  {'torch twin':<{w1}}  {'max |Δp|':>9}", file=file)
     res = {}
-    for name, (ours, theirs, mk_ours, mk_theirs) in twins.items():
-        res[name] = compare_twins(lambda m: mk_ours(m.parameters()), lambda m: mk_theirs(m.parameters()), steps=steps, seed=seed)
-        print(f"{ours:<34} {theirs:<75} {res[name]:>9.1e}", file=file)
-    print(f"All five match their twins to within {max(res.values()):.1e}.", file=file)
+    for name, (ours, theirs) in calls.items():
+        res[name] = check_twin(name, steps=steps, seed=seed)
+        print(f"{ours:<{w0}}  {theirs:<{w1}}  {res[name]:>9.1e}", file=file)
+    n, words = len(res), 'zero one two three four five six seven eight nine ten'.split()
+    print(f"All {words[n] if n < len(words) else n} match their twins to within {max(res.values()):.1e}.", file=file)
     return res
 
 # %% ../nbs/08_cli.ipynb #330f389c
@@ -260,3 +247,18 @@ def main(
     except KeyboardInterrupt: p.exit(130, "accel-sgd: interrupted\n")
     print(f"({time.perf_counter()-t0:.1f} s)")
     return 0
+
+# %% ../nbs/08_cli.ipynb #82bc4f97
+def _old_twins():
+    "`twins` in the form this module had: name -> (ours as a call, torch's as a call, ours(params), torch's(params))"
+    return {name: (*describe(name), partial(our_opt, name), partial(torch_twin, name)) for name in _twins}
+
+_moved = dict(twins='accel_sgd.twins')  # name -> the module it moved to
+_old_forms = dict(twins=_old_twins)  # moved names whose old form differs -> what builds the old form
+
+def __getattr__(name): # An attribute of this module that is not defined here
+    "Names that moved to another module, still importable from here with a `DeprecationWarning`"
+    if name not in _moved: raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    warnings.warn(f"{__name__}.{name} moved to {_moved[name]}.{name}", DeprecationWarning, stacklevel=2)
+    if name in _old_forms: return _old_forms[name]()
+    return getattr(importlib.import_module(_moved[name]), name)

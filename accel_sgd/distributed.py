@@ -6,7 +6,7 @@ Docs: https://accel-sgd.github.io/accel_sgd/distributed.html.md"""
 
 # %% ../nbs/09_distributed.ipynb #9acc705f
 from __future__ import annotations
-import argparse, datetime, ipaddress, os, signal, socket, subprocess, sys, tempfile, time
+import datetime, importlib, ipaddress, os, signal, socket, subprocess, sys, tempfile, time, warnings
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -14,18 +14,11 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
-from .sgd import SGD
-from .momentum import Momentum
-from .rmsprop import AdaGrad, RMSProp
-from .adam import Adam
-from .data import DataMissing, find_fashion_mnist, fashion_mnist_batches
-from .learner import get_model, set_seed
-from .lesson import optimizers, pick_optimizer
-from .cli import opt_name, positive_float, positive_int
+from .twins import twins
 
 # %% auto #0
 __all__ = ['dist_opts', 'free_port', 'loopback_name', 'init_rank', 'process_group', 'spawn', 'listen_addresses', 'tiny_model',
-           'tiny_batches', 'my_share', 'fit_tiny', 'check_rank', 'train_ddp', 'make_parser', 'main']
+           'tiny_batches', 'my_share', 'fit_tiny', 'check_rank']
 
 # %% ../nbs/09_distributed.ipynb #a05dcf58
 def free_port()->int:
@@ -78,7 +71,7 @@ def _kill(p):
         else: p.kill()
     except ProcessLookupError: pass
 
-def spawn(argv:list, # Arguments for `python`, e.g. `['-m', 'accel_sgd.distributed', '--opt', 'adam']`
+def spawn(argv:list, # Arguments for `python`, e.g. `['-m', 'accel_sgd.ddp', '--opt', 'adam']`
           world:int=2, # Number of ranks
           timeout:float=120, # Seconds before every rank still running is killed
           env:dict|None=None, # Extra environment variables for every rank
@@ -136,13 +129,8 @@ def listen_addresses()->list:
     return res
 
 # %% ../nbs/09_distributed.ipynb #1e397855
-dist_opts = {  # name -> our optimizer with the check's hyperparameters; pass `fused` to choose the path
-    'SGD': partial(SGD, lr=0.1, wd=0.01),
-    'Momentum': partial(Momentum, lr=0.5, mom=0.9),
-    'AdaGrad': partial(AdaGrad, lr=0.05),
-    'RMSProp': partial(RMSProp, lr=3e-3),
-    'Adam': partial(Adam, lr=0.01, wd=0.01),
-}
+# name -> our optimizer with the twins table's example hyperparameters; pass `fused` to choose the path
+dist_opts = {name: partial(tw.ours, **tw.example) for name, tw in twins.items()}
 
 def tiny_model(seed:int=0)->nn.Module: # Seed for the initial weights
     "A small MLP, 8 → 32 → 16 → 1: the same in every process for the same `seed`"
@@ -239,94 +227,17 @@ def check_rank(out:str, # Folder to write `rank{r}.pt` into
     res['seconds'] = secs
     torch.save(res, Path(out)/f'rank{rank}.pt')
 
-# %% ../nbs/09_distributed.ipynb #35c71893
-def _shares(dl, rank, world, limit=None):
-    "This rank's share of each batch `(x, y)` of `dl`, for at most `limit` batches"
-    for i, (x, y) in enumerate(dl):
-        if limit is not None and i >= limit: break
-        yield my_share(x, rank, world), my_share(y, rank, world)
+# %% ../nbs/09_distributed.ipynb #652b7ecd
+_moved = dict.fromkeys(['train_ddp', 'make_parser', 'main'], 'accel_sgd.ddp')
 
-def train_ddp(opt:str='adam', # Optimizer name, a key of `optimizers`
-              lr:float|None=None, # Learning rate (default: the lesson's for `opt`)
-              epochs:int=1, # Epochs to train
-              bs:int=1024, # Batch size, split between the ranks
-              seed:int=42, # Seed for the model init and the shuffling, the same on every rank
-              data=None, # Folder holding Fashion-MNIST (see `find_fashion_mnist`)
-              batches:int|None=None, # Stop each epoch's training and validation after this many batches
-              fused:bool=False, # Use the optimizer's `fused=True` path
-              file=None, # Where rank 0 prints (default: stdout)
-             )->dict: # `history` (one dict per epoch) and this rank's final `params`
-    "One rank's part of training the lesson's model with DDP, each rank on its share of every batch, in a running process group"
-    from torch.nn.parallel import DistributedDataParallel as DDP
-    rank, world = dist.get_rank(), dist.get_world_size()
-    opt_func, lr = pick_optimizer(opt, lr)
-    if bs < world: raise ValueError(f"bs must be at least the number of ranks, {world}, so that every rank gets rows; got bs={bs}")
-    train_dl, valid_dl = fashion_mnist_batches(data, bs=bs, seed=seed)
-    set_seed(seed)
-    model = DDP(get_model())  # DDP also copies rank 0's weights to every rank
-    optim = opt_func(model.parameters(), lr, fused=fused)
-    history = []
-    for epoch in range(epochs):
-        t0 = time.perf_counter()
-        model.train()
-        tot = torch.zeros(2, dtype=torch.float64)  # loss sum, rows
-        for x, y in _shares(train_dl, rank, world, batches):
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()  # DDP all-reduces the gradients here
-            optim.step(); optim.zero_grad()
-            tot += torch.tensor([loss.item()*len(y), len(y)], dtype=torch.float64)
-        model.eval()
-        for b in model.module.buffers(): dist.broadcast(b, 0)  # BatchNorm's running statistics: rank 0's everywhere
-        val = torch.zeros(3, dtype=torch.float64)  # loss sum, correct, rows
-        with torch.no_grad():
-            for x, y in _shares(valid_dl, rank, world, batches):
-                preds = model(x)
-                val += torch.tensor([F.cross_entropy(preds, y, reduction='sum').item(), (preds.argmax(1) == y).sum().item(), len(y)], dtype=torch.float64)
-        dist.all_reduce(tot); dist.all_reduce(val)  # sums over the ranks: whole-batch figures
-        history.append(dict(epoch=epoch, train_loss=(tot[0]/tot[1]).item(), valid_loss=(val[0]/val[2]).item(),
-                            accuracy=(val[1]/val[2]).item(), seconds=time.perf_counter() - t0))
-        h = history[-1]
-        if rank == 0: print(f"epoch {epoch}: train_loss {h['train_loss']:.4f}  valid_loss {h['valid_loss']:.4f}  "
-                            f"accuracy {h['accuracy']:.4f}  ({h['seconds']:.1f} s)", file=file or sys.stdout, flush=True)
-    return dict(history=history, params=[p.detach().clone() for p in model.module.parameters()])
+def __getattr__(name): # An attribute of this module that is not defined here
+    "Names that moved to another module, still importable from here with a `DeprecationWarning`"
+    if name not in _moved: raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    warnings.warn(f"{__name__}.{name} moved to {_moved[name]}.{name}", DeprecationWarning, stacklevel=2)
+    return getattr(importlib.import_module(_moved[name]), name)
 
-# %% ../nbs/09_distributed.ipynb #0457feca
-class _Parser(argparse.ArgumentParser):
-    "An `ArgumentParser` whose errors are one line: `PROG: error: ...`"
-    def error(self, message): self.exit(2, f"{self.prog}: error: {message}\n")
-
-def make_parser()->argparse.ArgumentParser:
-    "The argument parser of `python -m accel_sgd.distributed`"
-    p = _Parser(prog='python -m accel_sgd.distributed',
-                description="Train the lesson's model on Fashion-MNIST with DDP, each rank on its share of every batch. "
-                            "Start it with: torchrun --nproc-per-node 2 -m accel_sgd.distributed --opt adam")
-    p.add_argument('--opt', type=opt_name, default='adam', help=f"one of {', '.join(optimizers)} (default: adam)")
-    p.add_argument('--lr', type=positive_float, help="learning rate (default: the lesson's for --opt)")
-    p.add_argument('--epochs', type=positive_int, default=1, help='epochs (default: 1)')
-    p.add_argument('--bs', type=positive_int, default=1024, help='batch size, split between the ranks (default: 1024)')
-    p.add_argument('--batches', type=positive_int, help='stop each epoch after this many training and validation batches (for quick checks)')
-    p.add_argument('--fused', action='store_true', help="use the optimizer's fused=True path")
-    p.add_argument('--data', metavar='DIR', help='folder holding the four Fashion-MNIST .gz files (default: see accel_sgd.data)')
-    p.add_argument('--seed', type=int, default=42, help='random seed, the same on every rank (default: 42)')
-    p.add_argument('--out', metavar='DIR', help="each rank writes its history and final parameters to DIR/rank{RANK}.pt")
-    p.add_argument('--timeout', type=positive_float, default=120, help='seconds the rendezvous and any collective may wait (default: 120)')
-    return p
-
-def main(argv:list|None=None): # Arguments, without the program name (default: `sys.argv[1:]`)
-    "Entry point of `python -m accel_sgd.distributed`, one rank's process under torchrun or `spawn`"
-    p = make_parser()
-    args = p.parse_args(argv)
-    if args.out and not Path(args.out).is_dir(): p.error(f"--out {args.out}: no such folder")
-    try:
-        find_fashion_mnist(args.data)  # a missing data set is reported before any rank waits for another
-        with process_group(args.timeout) as (rank, world):
-            if rank == 0: print(f"DDP on {world} ranks: {args.opt}{' fused' if args.fused else ''}, {args.epochs} epoch{'s'*(args.epochs != 1)}, "
-                                f"each rank on {args.bs//world} of every {args.bs} rows", flush=True)
-            res = train_ddp(args.opt, args.lr, args.epochs, args.bs, args.seed, args.data, args.batches, args.fused)
-        if args.out: torch.save(res, Path(args.out)/f'rank{rank}.pt')
-    except (DataMissing, ValueError, OSError, RuntimeError) as e: p.error(str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__)
-    except KeyboardInterrupt: p.exit(130, f"{p.prog}: interrupted\n")
-    return 0
-
-# %% ../nbs/09_distributed.ipynb #ebcffb65
-if __name__ == '__main__': sys.exit(main())
+# %% ../nbs/09_distributed.ipynb #2eb70362
+if __name__ == '__main__':  # `python -m accel_sgd.distributed`, the old command
+    warnings.warn("python -m accel_sgd.distributed moved to python -m accel_sgd.ddp", DeprecationWarning)
+    from accel_sgd.ddp import main
+    sys.exit(main())

@@ -118,6 +118,7 @@ class Learner:
 # %% ../nbs/06_learner.ipynb #6364b5d0
 class MetricsCB(Callback):
     "Per-epoch train loss, valid loss and accuracy, and seconds per epoch, appended to `history`"
+    ckpt_name, ckpt_attrs = 'metrics', ('history', 'batch_losses')  # what a checkpoint keeps of it (see `CheckpointCB`)
     def before_fit(self, learn):
         "Start an empty `history` and list of training `batch_losses`"
         self.history, self.batch_losses = [], []
@@ -211,6 +212,7 @@ class EpochSchedCB(BaseSchedCB):
 
 class RecorderCB(Callback):
     "Record `f(param_group)` for each `name=f` after every training batch; `plot` draws them"
+    ckpt_name, ckpt_attrs = 'recorder', ('recs',)  # what a checkpoint keeps of it (see `CheckpointCB`)
     def __init__(self, **fs): self.fs = fs # Functions of a param group, by the name to record them under
     def before_fit(self, learn):
         "Start empty records"

@@ -17,6 +17,7 @@ from .data import fashion_mnist_batches
 from .learner import (BatchSchedCB, EpochSchedCB, Learner, MetricsCB, ProgressCB, RecorderCB, get_model,
                                lr_of, mom_of, set_seed)
 from .checkpoint import CheckpointCB
+from .twins import our_opt, torch_twin
 
 # %% auto #0
 __all__ = ['optimizers', 'schedules', 'lesson_table', 'pick_optimizer', 'make_sched', 'train', 'bench_epochs']
@@ -114,8 +115,8 @@ def bench_epochs(
 )->dict: # Median seconds per training epoch, by optimizer
     "Median training-epoch time of torch's AdamW and our Adam on the lesson model, measured interleaved"
     dls = dls or fashion_mnist_batches()
-    makers = {'torch AdamW': lambda ps: torch.optim.AdamW(ps, lr=6e-3, betas=(0.9, 0.99), eps=1e-5, weight_decay=0.01),
-              'our Adam': lambda ps: Adam(ps, lr=6e-3, wd=0.01)}
+    makers = {'torch AdamW': lambda ps: torch_twin('Adam', ps, lr=6e-3, wd=0.01),  # AdamW(betas=(0.9, 0.99), eps=1e-5)
+              'our Adam': lambda ps: our_opt('Adam', ps, lr=6e-3, wd=0.01)}
     times = {k: [] for k in makers}
     for _ in range(reps):
         for name, mk in makers.items():

@@ -28,7 +28,7 @@ class Momentum(SGD):
     def init_state(self,
                    p:Tensor, # A parameter about to be updated for the first time
                    g:Tensor, # Its gradient
-                   hp:dict): # Its group's `hypers`
+                   hp:dict): # Its param group's hyperparameters
         "Start the gradient average `exp_avg` at zero"
         return {'exp_avg': torch.zeros_like(p, memory_format=torch.preserve_format)}
 
@@ -36,7 +36,7 @@ class Momentum(SGD):
                  p:Tensor, # Parameter to update
                  g:Tensor, # Its gradient, after `prep_grad` and `reg_step`
                  state:dict, # `self.state[p]`, updated in place
-                 hp:dict): # Its group's `hypers`
+                 hp:dict): # Its param group's hyperparameters
         "avg ← mom·avg + (1−mom)·g, then p ← p − lr·avg"
         lr, mom = hp['lr'], hp['momentum']
         avg = state['exp_avg']

@@ -28,7 +28,7 @@ class AdaGrad(SGD):
     def init_state(self,
                    p:Tensor, # A parameter about to be updated for the first time
                    g:Tensor, # Its gradient
-                   hp:dict): # Its group's `hypers`
+                   hp:dict): # Its param group's hyperparameters
         "Start the sum of squared gradients `sum` at zero"
         return {'sum': torch.zeros_like(p, memory_format=torch.preserve_format)}
 
@@ -36,7 +36,7 @@ class AdaGrad(SGD):
                  p:Tensor, # Parameter to update
                  g:Tensor, # Its gradient, after `prep_grad` and `reg_step`
                  state:dict, # `self.state[p]`, updated in place
-                 hp:dict): # Its group's `hypers`
+                 hp:dict): # Its param group's hyperparameters
         "G ← G + g², then p ← p − lr·g/(√G + eps)"
         lr, eps = hp['lr'], hp['eps']
         G = state['sum']
@@ -62,7 +62,7 @@ class RMSProp(SGD):
     def init_state(self,
                    p:Tensor, # A parameter about to be updated for the first time
                    g:Tensor, # Its gradient
-                   hp:dict): # Its group's `hypers`
+                   hp:dict): # Its param group's hyperparameters
         "Start `square_avg` at g² (the lesson), or at zero if `zero_init` (torch)"
         sqr_avg = torch.zeros_like(p, memory_format=torch.preserve_format) if hp['zero_init'] else g.square()
         return {'square_avg': sqr_avg}
@@ -71,7 +71,7 @@ class RMSProp(SGD):
                  p:Tensor, # Parameter to update
                  g:Tensor, # Its gradient, after `prep_grad` and `reg_step`
                  state:dict, # `self.state[p]`, updated in place
-                 hp:dict): # Its group's `hypers`
+                 hp:dict): # Its param group's hyperparameters
         "sqr_avg ← sqr_mom·sqr_avg + (1−sqr_mom)·g², then p ← p − lr·g/(√sqr_avg + eps)"
         lr, sqr_mom, eps = hp['lr'], hp['sqr_mom'], hp['eps']
         sqr_avg = state['square_avg']

@@ -6,13 +6,12 @@ Docs: https://accel-sgd.github.io/accel_sgd/sgd.html.md"""
 
 # %% ../nbs/00_sgd.ipynb #821e696f
 from __future__ import annotations
-import copy, math, numbers
+import importlib, math, numbers, warnings
 import torch
-from torch import nn, Tensor
+from torch import Tensor
 
 # %% auto #0
-__all__ = ['hyper_ranges', 'hyper_flags', 'check_hyper', 'group_hypers', 'SGD', 'twin_model', 'twin_groups', 'compare_twins',
-           'embedding_twins', 'real_view']
+__all__ = ['hyper_ranges', 'hyper_flags', 'check_hyper', 'group_hypers', 'as_number', 'SGD', 'real_view']
 
 # %% ../nbs/00_sgd.ipynb #1693febf
 # argument name -> (lowest allowed, highest allowed, is the lowest excluded?, is the highest excluded?)
@@ -52,6 +51,11 @@ def group_hypers(
             raise TypeError(f"betas must be a pair (beta1, beta2), got betas={betas!r}")
         res['beta1'], res['beta2'] = betas
     return res
+
+# %% ../nbs/00_sgd.ipynb #42c2c7a9
+def as_number(x): # A 0-d tensor, or a number
+    "`x` as a Python number: the value of a 0-d tensor, anything else as it is"
+    return x.item() if isinstance(x, Tensor) else x
 
 # %% ../nbs/00_sgd.ipynb #693fe9e6
 class SGD(torch.optim.Optimizer):
@@ -98,47 +102,30 @@ class SGD(torch.optim.Optimizer):
         clamp = lambda t: torch.view_as_complex(real_view(t).clamp(-clip, clip)) if t.is_complex() else t.clamp(-clip, clip)
         if g.is_sparse:
             g = g.coalesce()
-            vals = g._values()
+            vals = g.values()
             if rescale != 1: vals = vals * rescale
             if clip is not None: vals = clamp(vals)
-            return torch.sparse_coo_tensor(g._indices(), vals, g.shape, is_coalesced=True, check_invariants=False)
+            return torch.sparse_coo_tensor(g.indices(), vals, g.shape, is_coalesced=True, check_invariants=False)
         if rescale != 1: g = g * rescale
         if clip is not None: g = clamp(g)
         return g
 
-    def hypers(self,
-               group:dict): # A param group
-        "What the hooks get as `hp`: the group itself (plain numbers), or for `fused` its numbers as 0-d float64 tensors refilled in place"
-        if not group['fused']: return group
-        cache, hp = self.__dict__.setdefault('_scalars', {}), {}
-        def scalar(key, v):
-            t = cache.get(key)
-            if t is None: t = cache[key] = torch.zeros((), dtype=torch.float64)
-            return t.fill_(v)
-        isnum = lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool)
-        for k,v in group.items():
-            if k == 'params': continue
-            if isnum(v): hp[k] = scalar((id(group), k), v)
-            elif isinstance(v, tuple) and v and all(map(isnum, v)): hp[k] = tuple(scalar((id(group), k, i), x) for i,x in enumerate(v))
-            else: hp[k] = v
-        return hp
-
     def reg_step(self,
                  p:Tensor, # Parameter to regularize
                  g:Tensor, # Its gradient
-                 hp:dict): # Its group's `hypers`: `lr`, `wd` and `decouple_wd`
+                 hp:dict): # Its param group: `lr`, `wd` and `decouple_wd`
         "Decoupled weight decay p ← p·(1 − lr·wd), or L2 g ← g + wd·p if not `decouple_wd`; returns g"
         lr, wd = hp['lr'], hp['wd']
-        if not hp['decouple_wd']:  # g ← g + wd·p, a new tensor: p.grad stays as it was
-            if not isinstance(wd, Tensor): return g.add(p, alpha=wd)
-            return torch.addcmul(g, p, wd).to(g.dtype)  # `fused`'s 0-d float64 wd: compiled, `alpha=wd` keeps its first value; a 0-d g stays g's dtype
-        p.mul_(1 - lr*wd)                                   # p ← p·(1 − lr·wd)
+        if not hp['decouple_wd']: return g.add(p, alpha=wd)  # g ← g + wd·p, a new tensor: p.grad stays as it was
+        p.mul_(1 - lr*wd)                                    # p ← p·(1 − lr·wd)
         return g
+
+    as_number = staticmethod(as_number)  # how hooks read a 0-d state tensor, such as Adam's step count, as a number
 
     def init_state(self,
                    p:Tensor, # A parameter about to be updated for the first time
                    g:Tensor, # Its gradient
-                   hp:dict): # Its group's `hypers`
+                   hp:dict): # Its param group's hyperparameters
         "The initial `self.state[p]`: plain SGD keeps none"
         return {}
 
@@ -146,7 +133,7 @@ class SGD(torch.optim.Optimizer):
                  p:Tensor, # Parameter to update
                  g:Tensor, # Its gradient, after `prep_grad` and `reg_step`
                  state:dict, # `self.state[p]`, updated in place
-                 hp:dict): # Its group's `hypers`, holding `lr`
+                 hp:dict): # Its param group, holding `lr`
         "The SGD update: p ← p − lr·g"
         p.add_(g, alpha=-hp['lr'])
 
@@ -154,14 +141,14 @@ class SGD(torch.optim.Optimizer):
                   p:Tensor, # Parameter whose gradient is sparse
                   g:Tensor, # Its sparse, coalesced gradient
                   state:dict, # `self.state[p]`
-                  hp:dict): # Its group's `hypers`
+                  hp:dict): # Its param group's hyperparameters
         "Lazy update: `reg_step` and `opt_step` on just the rows present in `g`, and on those rows of the state"
         if not state: state.update(self.init_state(p, g.to_dense(), hp))
-        idx = tuple(g._indices())
+        idx = tuple(g.indices())
         rows = p[idx]  # a copy of the rows present, updated below as if it were the whole parameter
         per_row = {k for k,v in state.items() if isinstance(v, Tensor) and v.shape == p.shape}  # the rest (`step`) is shared
         rows_state = {k: v[idx] if k in per_row else v for k,v in state.items()}
-        self.opt_step(rows, self.reg_step(rows, g._values(), hp), rows_state, hp)
+        self.opt_step(rows, self.reg_step(rows, g.values(), hp), rows_state, hp)
         p[idx] = rows
         for k,v in rows_state.items():
             if k in per_row: state[k][idx] = v
@@ -170,7 +157,7 @@ class SGD(torch.optim.Optimizer):
     def param_step(self,
                    p:Tensor, # A parameter with a gradient
                    group:dict, # Its param group
-                   hp:dict): # `self.hypers(group)`
+                   hp:dict): # What the hooks get as `hp`: the group itself
         "One parameter's update: `prep_grad`, then `reg_step` (skipped when wd is 0), `init_state` the first time, and `opt_step`; complex ones as real views"
         g, state, cstate = self.prep_grad(p, group), self.state[p], None
         if p.is_complex():  # as torch does: the hooks see real views (a trailing dim for real and imaginary parts); the state stays complex
@@ -195,79 +182,28 @@ class SGD(torch.optim.Optimizer):
         if closure is not None:
             with torch.enable_grad(): loss = closure()
         for group in self.param_groups:
-            hp = self.hypers(group)
             if group['fused']:
-                from .fused import fused_step  # the Speed lesson
-                fused_step(self, group, hp)
+                from .fused import fused_step  # the Speed lesson's engine: the one import from a higher layer
+                fused_step(self, group)
                 continue
             for p in group['params']:
-                if p.grad is not None: self.param_step(p, group, hp)
+                if p.grad is not None: self.param_step(p, group, group)
         return loss
-
-# %% ../nbs/00_sgd.ipynb #c01b1296
-def twin_model(seed:int=0): # Seed for the initial weights
-    "A small MLP plus an `unused` layer that never receives a gradient"
-    torch.manual_seed(seed)
-    return nn.ModuleDict(dict(body=nn.Sequential(nn.Linear(8, 16), nn.Tanh()), head=nn.Linear(16, 1), unused=nn.Linear(2, 2)))
-
-def twin_groups(
-    m:nn.Module, # A `twin_model`
-    **head, # Hyperparameters that override the optimizer's defaults in the head's group
-):
-    "Param groups for `m`: the body with the defaults, the head with `head`, then the unused layer"
-    return [dict(params=list(m['body'].parameters())), dict(params=list(m['head'].parameters()), **head),
-            dict(params=list(m['unused'].parameters()))]
-
-def compare_twins(
-    mk_ours, # Callable taking a model and returning our optimizer
-    mk_theirs, # Callable taking a model and returning the reference optimizer
-    steps:int=100, # Training steps
-    seed:int=0, # Seed for the model and the data
-    sched=None, # Optional callable taking an optimizer and returning an LR scheduler, stepped every step
-)->float: # Largest absolute difference between the twins' parameters over all steps
-    "Train identical `twin_model`s with two optimizers on the same batches; the largest parameter difference seen"
-    ms = [twin_model(seed), twin_model(seed)]
-    unused0 = copy.deepcopy(list(ms[0]['unused'].parameters()))
-    opts = [mk_ours(ms[0]), mk_theirs(ms[1])]
-    scheds = [sched(o) for o in opts] if sched else []
-    g = torch.Generator().manual_seed(seed)
-    diff = 0.
-    for _ in range(steps):
-        x = torch.randn(32, 8, generator=g)
-        y = x[:, :1]*2 - x[:, 1:2] + 0.1*torch.randn(32, 1, generator=g)
-        for m,o in zip(ms, opts):
-            o.zero_grad()
-            nn.functional.mse_loss(m['head'](m['body'](x)), y).backward()
-            o.step()
-        for s in scheds: s.step()
-        diff = max(diff, max((a-b).abs().max().item() for a,b in zip(ms[0].parameters(), ms[1].parameters())))
-    for a,b in zip(unused0, ms[0]['unused'].parameters()): assert torch.equal(a, b), "a parameter without a gradient was changed"
-    return diff
-
-# %% ../nbs/00_sgd.ipynb #39895b13
-def embedding_twins(
-    mk_ours, # Callable taking params and returning our optimizer
-    mk_theirs, # Callable taking params and returning the reference optimizer
-    steps:int=30, # Training steps
-    n:int=50, # Rows of the embedding
-    dim:int=4, # Columns of the embedding
-    seed:int=0, # Seed for the embedding and the data
-)->float: # Largest absolute difference between the twins' weights over all steps
-    "Train identical `nn.Embedding(sparse=True)`s with two optimizers on the same random rows; the largest difference seen"
-    torch.manual_seed(seed)
-    embs = [nn.Embedding(n, dim, sparse=True) for _ in range(2)]
-    embs[1].load_state_dict(embs[0].state_dict())
-    opts, diff = [mk_ours(embs[0].parameters()), mk_theirs(embs[1].parameters())], 0.
-    for _ in range(steps):
-        idx, target = torch.randint(0, n, (8,)), torch.randn(8, dim)
-        for e, o in zip(embs, opts):
-            o.zero_grad(); (e(idx) - target).pow(2).sum().backward(); o.step()
-        diff = max(diff, (embs[0].weight - embs[1].weight).abs().max().item())
-    return diff
 
 # %% ../nbs/00_sgd.ipynb #8e4880b6
 def real_view(t): # A tensor, dense or sparse COO, or any other state value
     "A complex `t` as torch's optimizers see it, `torch.view_as_real` (for a sparse `t`, of its values); anything else unchanged"
     if not isinstance(t, Tensor) or not t.is_complex(): return t
-    if t.is_sparse: return torch.sparse_coo_tensor(t._indices(), torch.view_as_real(t._values()), (*t.shape, 2), is_coalesced=t.is_coalesced())
+    if t.is_sparse:
+        t = t.coalesce()
+        return torch.sparse_coo_tensor(t.indices(), torch.view_as_real(t.values()), (*t.shape, 2), is_coalesced=True)
     return torch.view_as_real(t)
+
+# %% ../nbs/00_sgd.ipynb #9b5465ab
+_moved = dict.fromkeys(['twin_model', 'twin_groups', 'compare_twins', 'embedding_twins'], 'accel_sgd.twins')
+
+def __getattr__(name): # An attribute of this module that is not defined here
+    "Names that moved to another module, still importable from here with a `DeprecationWarning`"
+    if name not in _moved: raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    warnings.warn(f"{__name__}.{name} moved to {_moved[name]}.{name}", DeprecationWarning, stacklevel=2)
+    return getattr(importlib.import_module(_moved[name]), name)
