@@ -140,11 +140,19 @@ def _dry_run(opt, key, e, hp, reg):
     _chunk(_standin(type(opt)), [p.clone()], [g.clone()], [{k: v.clone() if isinstance(v, Tensor) else v for k, v in st.items()}],
            hp, reg)
 
+_direct_args = ("L['ps']", "L['gs']", "L['states']", "L['hp']")  # what a direct call passes
+
 def _call(opt, key, entries, G, hp, reg):
     "Run one chunk: straight into the compiled graph once it is known, else through torch.compile (compiling if need be)"
+    P, S = [e['p'] for e in entries], [e['st'] for e in entries]
+    direct = engine.direct.get(key)
+    if direct:  # the hot path: pad, fetch the graph's inputs, call it
+        if len(P) < fused_chunk:
+            pad = _pad(key, entries[0], fused_chunk - len(P))
+            P, G, S = P + [d[0] for d in pad], G + [d[1] for d in pad], S + [d[2] for d in pad]
+        return direct[1](*direct[0](dict(ps=P, gs=G, states=S, hp=hp)))
     if key not in engine.compiled: _dry_run(opt, key, entries[0], hp, reg)
     fn, obj = _compiled_for(key), _standin(type(opt))
-    P, S = [e['p'] for e in entries], [e['st'] for e in entries]
     before = [tuple(map(id, s.values())) for s in S]
     if not engine.private:
         for p, g, s in zip(P, G, S): fn(obj, [p], [g], [s], hp, reg)
@@ -152,8 +160,6 @@ def _call(opt, key, entries, G, hp, reg):
         if len(P) < fused_chunk:
             pad = _pad(key, entries[0], fused_chunk - len(P))
             P, G, S = P + [d[0] for d in pad], G + [d[1] for d in pad], S + [d[2] for d in pad]
-        direct = engine.direct.get(key)
-        if direct: return direct[1](*direct[0](dict(opt=obj, ps=P, gs=G, states=S, hp=hp, reg=reg)))
         engine._graphs.clear()
         with torch_private.no_duck_shapes():  # every size its own symbol: no guards relating them
             for t in (t for ts in (P, G, *[s.values() for s in S]) for t in ts if isinstance(t, Tensor) and t.dim() == 1):
@@ -166,8 +172,9 @@ def _call(opt, key, entries, G, hp, reg):
                 e['state'][k] = _like(e['param'], v.view(e['shape'])) if v.dim() == 1 else v; replaced = True
     plain = all(isinstance(v, Tensor) for s in S for v in s.values())
     if engine.private and not replaced and plain and len(engine._graphs) == 1:
-        get = torch_private.input_getter(engine._graphs[0][0])
-        if get: engine.direct[key] = (get, engine._graphs[0][1])  # from now on, skip dynamo's guards
+        srcs, graph = engine._graphs[0]
+        get = torch_private.input_getter(srcs)
+        if get and all(s.startswith(_direct_args) for s in srcs): engine.direct[key] = (get, graph)  # from now on, skip dynamo's guards
 
 # %% ../nbs/04_fused.ipynb #e941852e
 def _sig(hp):

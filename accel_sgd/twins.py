@@ -45,23 +45,32 @@ def _rmsprop_limits(h):
     if not h['zero_init']: return "torch's RMSprop starts its average at zero: use zero_init=True"
     return _l2_only(h)
 
+def _adam_limits(h):
+    "torch's Adam puts eps outside the root"
+    if h['eps_in_sqrt']: return "torch's Adam puts eps outside the root: use eps_in_sqrt=False"
+
 twins = {
-    'SGD': Twin(SGD, ref_sgd, lambda h: torch.optim.SGD,
-                lambda h: dict(lr=h['lr'], weight_decay=h['wd']),  # decoupled and L2 are the same step for SGD
-                dict(lr=0.1, wd=0.01), torch_fused=True, sparse_cls=torch.optim.SGD),
-    'Momentum': Twin(Momentum, ref_momentum, lambda h: torch.optim.SGD,
-                     lambda h: dict(lr=h['lr']*(1-h['mom']), momentum=h['mom'], weight_decay=h['wd']),  # torch's buffer is ours/(1−mom)
-                     dict(lr=0.5, mom=0.9), _l2_only, dict(exp_avg='momentum_buffer'), torch_fused=True),
-    'AdaGrad': Twin(AdaGrad, ref_adagrad, lambda h: torch.optim.Adagrad,
-                    lambda h: dict(lr=h['lr'], eps=h['eps'], weight_decay=h['wd']), dict(lr=0.05), _l2_only,
-                    sparse_cls=torch.optim.Adagrad),
-    'RMSProp': Twin(RMSProp, ref_rmsprop, lambda h: torch.optim.RMSprop,
-                    lambda h: dict(lr=h['lr'], alpha=h['sqr_mom'], eps=h['eps'], weight_decay=h['wd']),
-                    dict(lr=3e-3, zero_init=True), _rmsprop_limits),
-    'Adam': Twin(Adam, ref_adam, lambda h: torch.optim.AdamW if h['decouple_wd'] else torch.optim.Adam,
-                 lambda h: dict(lr=h['lr'], betas=(h['beta1'], h['beta2']), eps=h['eps'], weight_decay=h['wd'], amsgrad=h['amsgrad']),
-                 dict(lr=0.01, wd=0.01), lambda h: "torch's Adam puts eps outside the root" if h['eps_in_sqrt'] else None,
-                 torch_fused=True, sparse_cls=torch.optim.SparseAdam),
+    'SGD': Twin(  # decoupled decay and L2 are the same step for SGD
+        SGD, ref_sgd, lambda h: torch.optim.SGD,
+        lambda h: dict(lr=h['lr'], weight_decay=h['wd']),
+        dict(lr=0.1, wd=0.01), torch_fused=True, sparse_cls=torch.optim.SGD),
+    'Momentum': Twin(  # torch's buffer is our average divided by (1 − mom)
+        Momentum, ref_momentum, lambda h: torch.optim.SGD,
+        lambda h: dict(lr=h['lr']*(1-h['mom']), momentum=h['mom'], weight_decay=h['wd']),
+        dict(lr=0.5, mom=0.9), _l2_only, dict(exp_avg='momentum_buffer'), torch_fused=True),
+    'AdaGrad': Twin(
+        AdaGrad, ref_adagrad, lambda h: torch.optim.Adagrad,
+        lambda h: dict(lr=h['lr'], eps=h['eps'], weight_decay=h['wd']),
+        dict(lr=0.05), _l2_only, sparse_cls=torch.optim.Adagrad),
+    'RMSProp': Twin(
+        RMSProp, ref_rmsprop, lambda h: torch.optim.RMSprop,
+        lambda h: dict(lr=h['lr'], alpha=h['sqr_mom'], eps=h['eps'], weight_decay=h['wd']),
+        dict(lr=3e-3, zero_init=True), _rmsprop_limits),
+    'Adam': Twin(  # decoupled decay is AdamW; L2 is Adam
+        Adam, ref_adam, lambda h: torch.optim.AdamW if h['decouple_wd'] else torch.optim.Adam,
+        lambda h: dict(lr=h['lr'], betas=(h['beta1'], h['beta2']), eps=h['eps'], weight_decay=h['wd'],
+                       amsgrad=h['amsgrad']),
+        dict(lr=0.01, wd=0.01), _adam_limits, torch_fused=True, sparse_cls=torch.optim.SparseAdam),
 }
 
 # %% ../nbs/03a_twins.ipynb #986f3998
@@ -93,6 +102,7 @@ def our_opt(name:str, # A key of `twins`
     tw = twins[name]
     return tw.ours(params, **{**tw.example, **h}, fused=fused)
 
+# %% ../nbs/03a_twins.ipynb #af13bfd2
 def torch_twin(name:str, # A key of `twins`
                params, # Tensors, or param groups with hyperparameters by our argument names
                torch_kw:dict|None=None, # Extra keyword arguments for torch's class, e.g. `fused=True` or `foreach=False`
@@ -141,6 +151,7 @@ def twin_model(seed:int=0): # Seed for the initial weights
     torch.manual_seed(seed)
     return nn.ModuleDict(dict(body=nn.Sequential(nn.Linear(8, 16), nn.Tanh()), head=nn.Linear(16, 1), unused=nn.Linear(2, 2)))
 
+# %% ../nbs/03a_twins.ipynb #e29e73de
 def twin_groups(
     m:nn.Module, # A `twin_model`
     **head, # Hyperparameters that override the optimizer's defaults in the head's group
