@@ -110,4 +110,4 @@ def main(argv:list|None=None): # Arguments, without the program name (default: `
     return 0
 
 # %% ../nbs/09a_ddp.ipynb #ebcffb65
-if __name__ == '__main__': sys.exit(main())
+if __name__ == '__main__' and 'ipykernel' not in sys.modules: sys.exit(main())  # run as a script, not in a notebook

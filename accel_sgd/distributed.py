@@ -237,7 +237,7 @@ def __getattr__(name): # An attribute of this module that is not defined here
     return getattr(importlib.import_module(_moved[name]), name)
 
 # %% ../nbs/09_distributed.ipynb #2eb70362
-if __name__ == '__main__':  # `python -m accel_sgd.distributed`, the old command
+if __name__ == '__main__' and 'ipykernel' not in sys.modules:  # `python -m accel_sgd.distributed`, the old command (not a notebook)
     warnings.warn("python -m accel_sgd.distributed moved to python -m accel_sgd.ddp", DeprecationWarning)
     from accel_sgd.ddp import main
     sys.exit(main())
