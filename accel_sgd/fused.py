@@ -145,21 +145,17 @@ _direct_args = ("L['ps']", "L['gs']", "L['states']", "L['hp']")  # what a direct
 def _call(opt, key, entries, G, hp, reg):
     "Run one chunk: straight into the compiled graph once it is known, else through torch.compile (compiling if need be)"
     P, S = [e['p'] for e in entries], [e['st'] for e in entries]
+    if engine.private and len(P) < fused_chunk:  # the fast path calls with a full chunk
+        pad = _pad(key, entries[0], fused_chunk - len(P))
+        P, G, S = P + [d[0] for d in pad], G + [d[1] for d in pad], S + [d[2] for d in pad]
     direct = engine.direct.get(key)
-    if direct:  # the hot path: pad, fetch the graph's inputs, call it
-        if len(P) < fused_chunk:
-            pad = _pad(key, entries[0], fused_chunk - len(P))
-            P, G, S = P + [d[0] for d in pad], G + [d[1] for d in pad], S + [d[2] for d in pad]
-        return direct[1](*direct[0](dict(ps=P, gs=G, states=S, hp=hp)))
+    if direct: return direct[1](*direct[0](dict(ps=P, gs=G, states=S, hp=hp)))  # the hot path
     if key not in engine.compiled: _dry_run(opt, key, entries[0], hp, reg)
     fn, obj = _compiled_for(key), _standin(type(opt))
     before = [tuple(map(id, s.values())) for s in S]
     if not engine.private:
         for p, g, s in zip(P, G, S): fn(obj, [p], [g], [s], hp, reg)
     else:
-        if len(P) < fused_chunk:
-            pad = _pad(key, entries[0], fused_chunk - len(P))
-            P, G, S = P + [d[0] for d in pad], G + [d[1] for d in pad], S + [d[2] for d in pad]
         engine._graphs.clear()
         with torch_private.no_duck_shapes():  # every size its own symbol: no guards relating them
             for t in (t for ts in (P, G, *[s.values() for s in S]) for t in ts if isinstance(t, Tensor) and t.dim() == 1):

@@ -83,14 +83,17 @@ def full_hypers(name:str, # A key of `twins`
     return group_hypers(opt.defaults)
 
 # %% ../nbs/03a_twins.ipynb #cc304c0c
+def _limits(name, h):
+    "Why torch has no twin of `twins[name]` with the full hyperparameters `h` (`full_hypers`), or None"
+    if h['rescale_grad'] != 1 or h['clip_gradient'] is not None:
+        return "torch's optimizers have no rescale_grad or clip_gradient: scale and clip p.grad before the step"
+    return twins[name].limits(h)
+
 def no_twin(name:str, # A key of `twins`
             **h, # Hyperparameters by our argument names
            )->str|None: # Why torch has no twin, or None if it has one
     "Why torch has no twin of `twins[name]` with hyperparameters `h`, or None if it has one"
-    h = full_hypers(name, **h)
-    if h['rescale_grad'] != 1 or h['clip_gradient'] is not None:
-        return "torch's optimizers have no rescale_grad or clip_gradient: scale and clip p.grad before the step"
-    return twins[name].limits(h)
+    return _limits(name, full_hypers(name, **h))
 
 # %% ../nbs/03a_twins.ipynb #00e7599b
 def our_opt(name:str, # A key of `twins`
@@ -112,11 +115,11 @@ def torch_twin(name:str, # A key of `twins`
     "torch's twin of `our_opt(name, params, **h)`: the class and arguments from `twins[name]`, group by group"
     tw = twins[name]
     h = {**tw.example, **h}
-    full, params = full_hypers(name, **h), list(params)
+    params = list(params)
     groups = [p for p in params if isinstance(p, dict)]
-    hs = [full_hypers(name, **{**h, **group_hypers(g)}) for g in groups] or [full]  # every group's, or the defaults
+    hs = [full_hypers(name, **{**h, **group_hypers(g)}) for g in groups] or [full_hypers(name, **h)]  # each group's, or the defaults
     for gh in hs:
-        if (why := no_twin(name, **gh)): raise ValueError(f"{name} has no torch twin with these hyperparameters: {why}")
+        if (why := _limits(name, gh)): raise ValueError(f"{name} has no torch twin with these hyperparameters: {why}")
     clss = {tw.sparse_cls if sparse else tw.torch_cls(gh) for gh in hs}
     if len(clss) > 1: raise ValueError(f"{name}'s param groups need different torch classes: {sorted(c.__name__ for c in clss)}")
     cls = clss.pop()
