@@ -26,38 +26,33 @@ class Adam(SGD):
                  beta2:float=0.99, # Weight of the old squared-gradient average v
                  eps:float=1e-5, # Added to √v̂ for numerical stability
                  *,
-                 eps_in_sqrt:bool=False, # Use √(v̂ + eps), the lesson's variant, instead of √v̂ + eps
-                 amsgrad:bool=False, # Divide by the running maximum of v (AMSGrad) instead of v itself
+                 eps_in_sqrt:bool=False, # Use √(v̂ + eps), the lesson's variant, not √v̂ + eps
+                 amsgrad:bool=False, # Divide by the running maximum of v (AMSGrad), not v
                  **opts): # `SGD`'s options: `decouple_wd`, `rescale_grad`, `clip_gradient`
-        super().__init__(params, lr=lr, wd=wd, betas=(beta1, beta2), eps=eps, eps_in_sqrt=eps_in_sqrt, amsgrad=amsgrad, **opts)
+        super().__init__(params, lr=lr, wd=wd, betas=(beta1, beta2), eps=eps,
+                         eps_in_sqrt=eps_in_sqrt, amsgrad=amsgrad, **opts)
 
-    def init_state(self,
-                   p:Tensor, # A parameter about to be updated for the first time
-                   g:Tensor, # Its gradient
-                   hp:dict): # Its param group's hyperparameters
-        "Start the step count at 0, and the averages `exp_avg` (m), `exp_avg_sq` (v) and, for AMSGrad, `max_exp_avg_sq` at zero"
+    def init_state(self, p, g, hp):
+        "Step count 0; `exp_avg` (m), `exp_avg_sq` (v) and, for AMSGrad, `max_exp_avg_sq` at 0"
         zeros = lambda: torch.zeros_like(p, memory_format=torch.preserve_format)
         state = {'step': torch.tensor(0.), 'exp_avg': zeros(), 'exp_avg_sq': zeros()}
         if hp['amsgrad']: state['max_exp_avg_sq'] = zeros()
         return state
 
-    def opt_step(self,
-                 p:Tensor, # Parameter to update
-                 g:Tensor, # Its gradient, after `prep_grad` and `reg_step`
-                 state:dict, # `self.state[p]`, updated in place
-                 hp:dict): # Its param group's hyperparameters
+    def opt_step(self, p, g, state, hp):
         "m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g², then p ← p − lr·m̂/(√v̂ + eps)"
         lr, (beta1, beta2), eps = hp['lr'], hp['betas'], hp['eps']
         m, v = state['exp_avg'], state['exp_avg_sq']
-        state['step'] += 1
+        state['step'] += 1                                 # t ← t + 1
         t = self.as_number(state['step'])                  # t, as a Python number
         m.lerp_(g, 1-beta1)                                # m ← β1·m + (1−β1)·g
         v.mul_(beta2).addcmul_(g, g, value=1-beta2)        # v ← β2·v + (1−β2)·g²
-        if hp['amsgrad']: v = state['max_exp_avg_sq'].clamp_min_(v)  # v ← max(v_max, v)
-        bc1, bc2 = 1 - beta1**t, 1 - beta2**t              # bias corrections: m̂ = m/bc1, v̂ = v/bc2
+        if hp['amsgrad']: v = state['max_exp_avg_sq'].clamp_min_(v)  # AMSGrad: v ← max(v_max, v)
+        bc1, bc2 = 1 - beta1**t, 1 - beta2**t              # m̂ = m/bc1, v̂ = v/bc2
         v_hat = torch.div(v, bc2)                          # v̂, the step's one temporary
-        u = v_hat.add_(eps).sqrt_() if hp['eps_in_sqrt'] else v_hat.sqrt_().add_(eps)  # √v̂ + eps
-        p.addcdiv_(m, u, value=-lr/bc1)                    # p ← p − lr·m̂/(√v̂ + eps)
+        if hp['eps_in_sqrt']: u = v_hat.add_(eps).sqrt_()  # √(v̂ + ε), the lesson's variant
+        else: u = v_hat.sqrt_().add_(eps)                  # √v̂ + ε
+        p.addcdiv_(m, u, value=-lr/bc1)                    # p ← p − lr·m̂/(√v̂ + ε)
 
 # %% ../nbs/03_adam.ipynb #69d4dd59
 _moved = dict(as_number='accel_sgd.sgd')
@@ -65,5 +60,6 @@ _moved = dict(as_number='accel_sgd.sgd')
 def __getattr__(name): # An attribute of this module that is not defined here
     "Names that moved to another module, still importable from here with a `DeprecationWarning`"
     if name not in _moved: raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    warnings.warn(f"{__name__}.{name} moved to {_moved[name]}.{name}", DeprecationWarning, stacklevel=2)
-    return getattr(importlib.import_module(_moved[name]), name)
+    new = _moved[name]
+    warnings.warn(f"{__name__}.{name} moved to {new}.{name}", DeprecationWarning, stacklevel=2)
+    return getattr(importlib.import_module(new), name)

@@ -17,8 +17,8 @@ import matplotlib.pyplot as plt
 from .sgd import SGD
 
 # %% auto #0
-__all__ = ['GeneralRelu', 'conv', 'init_weights', 'get_model', 'Callback', 'Learner', 'MetricsCB', 'in_jupyter', 'ProgressCB',
-           'BaseSchedCB', 'BatchSchedCB', 'EpochSchedCB', 'RecorderCB', 'lr_of', 'mom_of', 'set_seed']
+__all__ = ['act_gr', 'GeneralRelu', 'conv', 'init_weights', 'get_model', 'Callback', 'Learner', 'MetricsCB', 'in_jupyter',
+           'ProgressCB', 'BaseSchedCB', 'BatchSchedCB', 'EpochSchedCB', 'RecorderCB', 'lr_of', 'mom_of', 'set_seed']
 
 # %% ../nbs/06_learner.ipynb #ff54bab9
 class GeneralRelu(nn.Module):
@@ -36,6 +36,11 @@ class GeneralRelu(nn.Module):
         if self.maxv is not None: x = x.clamp_max(self.maxv)
         return x
 
+# %% ../nbs/06_learner.ipynb #de5c98ac
+act_gr = partial(GeneralRelu, leak=0.1, sub=0.4)  # the lesson's activation class
+act_gr.__name__ = 'act_gr'  # how signatures show it
+
+# %% ../nbs/06_learner.ipynb #b59d778a
 def conv(ni:int, # Input channels
          nf:int, # Output channels
          ks:int=3, # Kernel size
@@ -50,28 +55,31 @@ def conv(ni:int, # Input channels
     if act: layers.append(act())
     return nn.Sequential(*layers)
 
+# %% ../nbs/06_learner.ipynb #4daac28d
 def init_weights(m:nn.Module, # A module; only convolutions are changed
                  leaky:float=0.): # Negative slope of the activation that follows
     "Kaiming-normal init for conv weights, for activations with negative slope `leaky`"
     if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Conv3d)): nn.init.kaiming_normal_(m.weight, a=leaky)
 
-def get_model(act=partial(GeneralRelu, leak=0.1, sub=0.4), # Activation class
+# %% ../nbs/06_learner.ipynb #331a9b55
+def get_model(act=act_gr, # Activation class
               nfs=(1, 8, 16, 32, 64), # Channels, from the input's through the hidden convs'
               norm=nn.BatchNorm2d, # Normalization class
               leak:float=0.1): # Negative slope used by the Kaiming init
-    "The lesson's conv net: `nfs` channels with `norm` and `act`, then 10 class scores, Kaiming-initialized"
+    "The lesson's conv net: `nfs` channels with `norm` and `act`, then 10 class scores"
     layers = [conv(nfs[i], nfs[i+1], act=act, norm=norm) for i in range(len(nfs)-1)]
     model = nn.Sequential(*layers, conv(nfs[-1], 10, act=None, norm=None, bias=True), nn.Flatten())
     return model.apply(partial(init_weights, leaky=leak))
 
 # %% ../nbs/06_learner.ipynb #95e53fe0
 class Callback:
-    "Base class of `Learner` callbacks: define any of `before_fit`, `before_epoch`, `after_batch`, `after_epoch`, `after_fit`"
+    "Base class of `Learner` callbacks, which define some of its hooks and run by `order`"
     order = 0
     def __init__(self): pass # Callbacks take their own settings
 
+# %% ../nbs/06_learner.ipynb #54ceb989
 class Learner:
-    "Train `model` on `dls = (train, valid)` with `opt_func(params, lr)`, calling each callback's hooks"
+    "Train `model` on `dls = (train, valid)` with `opt_func`, calling each callback's hooks"
     def __init__(self,
                  model:nn.Module, # The model to train
                  dls:tuple, # `(train, valid)` iterables of `(x, y)` batches
@@ -79,8 +87,8 @@ class Learner:
                  lr:float=0.1, # Learning rate passed to `opt_func`
                  cbs:list|None=None, # Callbacks
                  opt_func=SGD): # Optimizer constructor taking `(params, lr)`
-        self.model, self.dls, self.loss_func, self.lr, self.opt_func = model, dls, loss_func, lr, opt_func
-        self.cbs = list(cbs or [])
+        self.model, self.dls, self.loss_func, self.lr = model, dls, loss_func, lr
+        self.opt_func, self.cbs = opt_func, list(cbs or [])
 
     def callback(self, name:str): # Hook name, e.g. `after_batch`
         "Call hook `name` of every callback that has one, in `order`"
@@ -104,11 +112,11 @@ class Learner:
                 self.callback('after_batch')
         self.callback('after_epoch')
 
-    def fit(self, n_epochs:int=1): # Epochs to train, in all: a resumed run counts the saved ones too
-        "Create the optimizer, then train and validate epochs `start_epoch` (0 unless a `before_fit` callback resumes) to `n_epochs`−1"
+    def fit(self, n_epochs:int=1): # Epochs in all: a resumed run counts the saved ones too
+        "Create the optimizer, then train and validate epochs `start_epoch` to `n_epochs`−1"
         self.n_epochs, self.start_epoch = n_epochs, 0
         self.opt = self.opt_func(self.model.parameters(), self.lr)
-        self.callback('before_fit')  # a callback may load saved state here and move `start_epoch` on (see `CheckpointCB`)
+        self.callback('before_fit')  # a callback may load a checkpoint and move `start_epoch` on
         for self.epoch in range(self.start_epoch, n_epochs):
             self.one_epoch(True)
             self.one_epoch(False)
@@ -118,7 +126,7 @@ class Learner:
 # %% ../nbs/06_learner.ipynb #6364b5d0
 class MetricsCB(Callback):
     "Per-epoch train loss, valid loss and accuracy, and seconds per epoch, appended to `history`"
-    ckpt_name, ckpt_attrs = 'metrics', ('history', 'batch_losses')  # what a checkpoint keeps of it (see `CheckpointCB`)
+    ckpt_name, ckpt_attrs = 'metrics', ('history', 'batch_losses')  # what a checkpoint keeps
     def before_fit(self, learn):
         "Start an empty `history` and list of training `batch_losses`"
         self.history, self.batch_losses = [], []
@@ -134,16 +142,20 @@ class MetricsCB(Callback):
         else: self.correct += (learn.preds.argmax(1) == learn.yb).sum().item()
     def after_epoch(self, learn):
         "Keep the training loss and time; after validation, append the epoch's row to `history`"
-        if learn.training: self.train_loss, self.seconds = self.total/self.n, time.perf_counter() - self.t0
-        else: self.history.append(dict(epoch=learn.epoch, train_loss=self.train_loss, valid_loss=self.total/self.n,
-                                       accuracy=self.correct/self.n, seconds=self.seconds))
+        if learn.training:
+            self.train_loss, self.seconds = self.total/self.n, time.perf_counter() - self.t0
+        else: self.history.append(dict(epoch=learn.epoch, train_loss=self.train_loss,
+                                       valid_loss=self.total/self.n, accuracy=self.correct/self.n,
+                                       seconds=self.seconds))
 
+# %% ../nbs/06_learner.ipynb #3795e532
 def in_jupyter()->bool:
     "Are we running inside a Jupyter kernel (where fastprogress can draw HTML)?"
     try: from fastprogress.fastprogress import IN_NOTEBOOK
     except ImportError: return False
     return IN_NOTEBOOK
 
+# %% ../nbs/06_learner.ipynb #10663892
 class ProgressCB(Callback):
     "A fastprogress bar with a live loss plot in Jupyter, one plain line per epoch elsewhere"
     order = MetricsCB.order + 1
@@ -152,86 +164,104 @@ class ProgressCB(Callback):
                  file=None): # Where plain lines go (default: stdout)
         self.plot, self.file = plot, file
     def before_fit(self, learn):
-        "Find the `MetricsCB`, and open a fastprogress bar in Jupyter"
+        "Find the `MetricsCB`; in Jupyter, the bar opens at the first epoch"
         self.metrics = next(cb for cb in learn.cbs if isinstance(cb, MetricsCB))
-        self.nb = in_jupyter()
-        if self.nb:
-            from fastprogress.fastprogress import NBMasterBar
-            self.mbar = NBMasterBar(range(learn.n_epochs))
-            self.mbar.on_iter_begin()
-            self.mbar.write(['epoch', 'train_loss', 'valid_loss', 'accuracy', 'seconds'], table=True)
+        self.nb, self.mbar = in_jupyter(), None
     def before_epoch(self, learn):
-        "Start a progress bar over this epoch's batches (Jupyter)"
-        if self.nb:
-            from fastprogress.fastprogress import NBProgressBar
-            self.mbar.update(learn.epoch)
-            self.pbar = NBProgressBar(range(len(learn.dl)), parent=self.mbar, leave=False)
-            self.pbar.update(0)
+        "Open the bar over this run's epochs at its first, then a bar over the batches (Jupyter)"
+        if not self.nb: return
+        from fastprogress.fastprogress import NBMasterBar, NBProgressBar
+        if self.mbar is None:  # `start_epoch` is settled now: `before_fit` callbacks have run
+            self.mbar = NBMasterBar(range(learn.start_epoch, learn.n_epochs))
+            self.mbar.update(0)  # shows the bar and starts its clock
+            hdr = ['epoch', 'train_loss', 'valid_loss', 'accuracy', 'seconds']
+            self.mbar.write(hdr, table=True)
+        self.mbar.update(learn.epoch - learn.start_epoch)
+        self.pbar = NBProgressBar(range(len(learn.dl)), parent=self.mbar, leave=False)
+        self.pbar.update(0)
     def after_batch(self, learn):
-        "Advance the bar, and update the live loss plot every 10 training batches (Jupyter)"
+        "Advance the bar, and redraw the live plot every 10 training batches (Jupyter)"
         if not self.nb: return
         self.pbar.update(learn.iter+1)
-        if self.plot and learn.training and learn.iter % 10 == 0:
-            losses = self.metrics.batch_losses
-            vals = [(len(learn.dls[0])*(h['epoch']+1), h['valid_loss']) for h in self.metrics.history]
-            graphs = [[range(len(losses)), losses]] + ([[[v[0] for v in vals], [v[1] for v in vals]]] if vals else [])
-            self.mbar.update_graph(graphs, x_bounds=[0, len(learn.dls[0])*learn.n_epochs])
+        if self.plot and learn.training and learn.iter % 10 == 0: self._graph(learn)
     def after_epoch(self, learn):
-        "Show the epoch's row: a table row in Jupyter, a plain line elsewhere"
+        "Show the epoch's row: a table row and the plot in Jupyter, a plain line elsewhere"
         if learn.training: return
         h = self.metrics.history[-1]
-        cells = [str(h['epoch']), f"{h['train_loss']:.4f}", f"{h['valid_loss']:.4f}", f"{h['accuracy']:.4f}", f"{h['seconds']:.1f}"]
-        if self.nb: self.mbar.write(cells, table=True)
-        else: print(f"epoch {cells[0]}: train_loss {cells[1]}  valid_loss {cells[2]}  accuracy {cells[3]}  ({cells[4]} s)",
-                    file=self.file or sys.stdout, flush=True)
+        keys = ('train_loss', 'valid_loss', 'accuracy')
+        cells = [str(h['epoch'])] + [f"{h[k]:.4f}" for k in keys] + [f"{h['seconds']:.1f}"]
+        if self.nb:
+            self.mbar.write(cells, table=True)
+            if self.plot: self._graph(learn)
+            return
+        e, tl, vl, acc, s = cells
+        print(f"epoch {e}: train_loss {tl}  valid_loss {vl}  accuracy {acc}  ({s} s)",
+              file=self.file or sys.stdout, flush=True)
+    def _graph(self, learn):  # training loss per batch; valid loss at each epoch's end
+        losses, n = self.metrics.batch_losses, len(learn.dls[0])
+        vals = [(n*(h['epoch']+1), h['valid_loss']) for h in self.metrics.history]
+        graphs = [[range(len(losses)), losses]]
+        if vals: graphs.append([[v[0] for v in vals], [v[1] for v in vals], 'o-'])
+        self.mbar.update_graph(graphs, x_bounds=[0, n*learn.n_epochs])
     def after_fit(self, learn):
-        "Close the progress bar (Jupyter)"
-        if self.nb: self.mbar.on_iter_end()
+        "Close the bar (Jupyter)"
+        if self.mbar is not None: self.mbar.on_iter_end()
 
 # %% ../nbs/06_learner.ipynb #80d2f747
 class BaseSchedCB(Callback):
     "Create `sched(opt)` at the start of `fit`; subclasses step it"
-    def __init__(self, sched): self.sched = sched # A callable from an optimizer to a torch LR scheduler
+    def __init__(self,
+                 sched): # A callable from an optimizer to a torch LR scheduler
+        self.sched = sched
     def before_fit(self, learn):
         "Create the scheduler, now that the optimizer exists"
         self.schedo = self.sched(learn.opt)
     def _step(self, learn):
         if learn.training: self.schedo.step()
 
+# %% ../nbs/06_learner.ipynb #eff4a1a4
 class BatchSchedCB(BaseSchedCB):
     "Step the scheduler after every training batch"
     def after_batch(self, learn):
         "Step the scheduler (training only)"
         self._step(learn)
 
+# %% ../nbs/06_learner.ipynb #61c144c7
 class EpochSchedCB(BaseSchedCB):
     "Step the scheduler after every training epoch"
     def after_epoch(self, learn):
         "Step the scheduler (training only)"
         self._step(learn)
 
+# %% ../nbs/06_learner.ipynb #30c8cd3b
 class RecorderCB(Callback):
     "Record `f(param_group)` for each `name=f` after every training batch; `plot` draws them"
-    ckpt_name, ckpt_attrs = 'recorder', ('recs',)  # what a checkpoint keeps of it (see `CheckpointCB`)
-    def __init__(self, **fs): self.fs = fs # Functions of a param group, by the name to record them under
+    ckpt_name, ckpt_attrs = 'recorder', ('recs',)  # what a checkpoint keeps
+    def __init__(self, **fs): # Functions of a param group, by the name to record them under
+        self.fs = fs
     def before_fit(self, learn):
         "Start empty records"
         self.recs = {k: [] for k in self.fs}
     def after_batch(self, learn):
-        "Record each value of the first param group (training only; looked up every time, as `load_state_dict` replaces the groups)"
+        "Record each value of the first param group (training only)"
         if not learn.training: return
-        for k, f in self.fs.items(): self.recs[k].append(f(learn.opt.param_groups[0]))
+        pg = learn.opt.param_groups[0]  # looked up each batch: `load_state_dict` replaces groups
+        for k, f in self.fs.items(): self.recs[k].append(f(pg))
     def plot(self, figsize=(8, 2.5)): # Figure size
         "One panel per recorded value, against the batch number"
         fig, axs = plt.subplots(1, len(self.recs), figsize=figsize, squeeze=False)
-        for ax, (k, v) in zip(axs[0], self.recs.items()): ax.plot(v); ax.set(title=k, xlabel='batch')
+        for ax, (k, v) in zip(axs[0], self.recs.items()):
+            ax.plot(v); ax.set(title=k, xlabel='batch')
         fig.tight_layout()
 
+# %% ../nbs/06_learner.ipynb #36f39b37
 def lr_of(
     pg:dict, # A param group
 )->float:
     "The learning rate of param group `pg`"
     return pg['lr']
+
+# %% ../nbs/06_learner.ipynb #a00a73e9
 def mom_of(
     pg:dict, # A param group
 )->float:

@@ -21,22 +21,15 @@ class Momentum(SGD):
                  params, # Tensors to optimize, or dicts defining param groups
                  lr:float, # Learning rate
                  wd:float=0., # Decoupled weight decay
-                 mom:float=0.9, # Momentum: weight of the old average, stored as the group's `momentum`
+                 mom:float=0.9, # Momentum: weight of the old average (the group's `momentum`)
                  **opts): # `SGD`'s options: `decouple_wd`, `rescale_grad`, `clip_gradient`
         super().__init__(params, lr=lr, wd=wd, momentum=mom, **opts)
 
-    def init_state(self,
-                   p:Tensor, # A parameter about to be updated for the first time
-                   g:Tensor, # Its gradient
-                   hp:dict): # Its param group's hyperparameters
+    def init_state(self, p, g, hp):
         "Start the gradient average `exp_avg` at zero"
         return {'exp_avg': torch.zeros_like(p, memory_format=torch.preserve_format)}
 
-    def opt_step(self,
-                 p:Tensor, # Parameter to update
-                 g:Tensor, # Its gradient, after `prep_grad` and `reg_step`
-                 state:dict, # `self.state[p]`, updated in place
-                 hp:dict): # Its param group's hyperparameters
+    def opt_step(self, p, g, state, hp):
         "avg ← mom·avg + (1−mom)·g, then p ← p − lr·avg"
         lr, mom = hp['lr'], hp['momentum']
         avg = state['exp_avg']

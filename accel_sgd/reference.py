@@ -15,7 +15,7 @@ __all__ = ['ref_grad', 'ref_step', 'ref_sgd', 'ref_momentum', 'ref_adagrad', 're
 # %% ../nbs/00_ladder.ipynb #aac7e3d7
 def ref_grad(g:Tensor, # The gradient, float64
              p:Tensor, # The parameter, float64
-             h:dict, # Hyperparameters by argument name: `rescale_grad`, `clip_gradient`, `wd`, `decouple_wd`
+             h:dict, # Hyperparameters: `rescale_grad`, `clip_gradient`, `wd`, `decouple_wd`
             )->Tensor: # The gradient a rule sees
     "The gradient a rule sees: rescaled, clipped, and with wd·p added for L2 (`decouple_wd=False`)"
     g = g*h['rescale_grad']
@@ -59,22 +59,23 @@ def ref_adagrad(g, # The gradient, after clipping and L2 (`ref_grad`)
 
 # %% ../nbs/02_rmsprop.ipynb #87bffd0f
 def ref_rmsprop(g, # The gradient, after clipping and L2 (`ref_grad`)
-                s:dict, # State: the average of squares `square_avg`
+                s:dict, # State: the average of squares `square_avg`, from 0 or g² (`zero_init`)
                 h:dict): # Hyperparameters by argument name: `sqr_mom`, `eps`, `zero_init`
-    "RMSProp's step direction (Hinton, 2012): v ← ρ·v + (1−ρ)·g², from v = 0 or g², then g/(√v + eps)"
+    "RMSProp's step direction (Hinton, 2012): v ← ρ·v + (1−ρ)·g², then g/(√v + eps)"
     v = s.get('square_avg', torch.zeros_like(g) if h['zero_init'] else g**2)
     s['square_avg'] = h['sqr_mom']*v + (1-h['sqr_mom'])*g**2
     return g/(s['square_avg'].sqrt() + h['eps'])
 
 # %% ../nbs/03_adam.ipynb #29eba7aa
 def ref_adam(g, # The gradient, after clipping and L2 (`ref_grad`)
-             s:dict, # State: `step`, `exp_avg`, `exp_avg_sq` (and `max_exp_avg_sq`), created at zero
-             h:dict): # Hyperparameters by argument name: `beta1`, `beta2`, `eps`, `amsgrad`, `eps_in_sqrt`
-    "Adam's step direction (Kingma & Ba, 2015), AMSGrad optional (Reddi et al., 2018): m̂/(√v̂ + eps) or m̂/√(v̂ + eps)"
+             s:dict, # State: `step`, `exp_avg`, `exp_avg_sq` (and `max_exp_avg_sq`), created at 0
+             h:dict): # Hyperparameters: `beta1`, `beta2`, `eps`, `amsgrad`, `eps_in_sqrt`
+    "Adam's step direction m̂/(√v̂ + eps) or m̂/√(v̂ + eps) (Kingma & Ba, 2015); AMSGrad optional"
     b1, b2 = h['beta1'], h['beta2']
     t = s['step'] = s.get('step', 0) + 1
     s['exp_avg'] = b1*s.get('exp_avg', torch.zeros_like(g)) + (1-b1)*g
     s['exp_avg_sq'] = v = b2*s.get('exp_avg_sq', torch.zeros_like(g)) + (1-b2)*g**2
-    if h['amsgrad']: s['max_exp_avg_sq'] = v = torch.maximum(s.get('max_exp_avg_sq', torch.zeros_like(g)), v)
+    if h['amsgrad']:  # (Reddi et al., 2018)
+        s['max_exp_avg_sq'] = v = torch.maximum(s.get('max_exp_avg_sq', torch.zeros_like(g)), v)
     m_hat, v_hat = s['exp_avg']/(1 - b1**t), v/(1 - b2**t)
     return m_hat/((v_hat + h['eps']).sqrt() if h['eps_in_sqrt'] else v_hat.sqrt() + h['eps'])

@@ -25,24 +25,17 @@ class AdaGrad(SGD):
                  **opts): # `SGD`'s options: `decouple_wd`, `rescale_grad`, `clip_gradient`
         super().__init__(params, lr=lr, wd=wd, eps=eps, **opts)
 
-    def init_state(self,
-                   p:Tensor, # A parameter about to be updated for the first time
-                   g:Tensor, # Its gradient
-                   hp:dict): # Its param group's hyperparameters
+    def init_state(self, p, g, hp):
         "Start the sum of squared gradients `sum` at zero"
         return {'sum': torch.zeros_like(p, memory_format=torch.preserve_format)}
 
-    def opt_step(self,
-                 p:Tensor, # Parameter to update
-                 g:Tensor, # Its gradient, after `prep_grad` and `reg_step`
-                 state:dict, # `self.state[p]`, updated in place
-                 hp:dict): # Its param group's hyperparameters
+    def opt_step(self, p, g, state, hp):
         "G ← G + g², then p ← p − lr·g/(√G + eps)"
         lr, eps = hp['lr'], hp['eps']
         G = state['sum']
-        G.addcmul_(g, g)                                   # G ← G + g²
-        u = G.sqrt().add_(eps)                             # √G + eps, the step's one temporary
-        p.addcdiv_(g, u, value=-lr)                        # p ← p − lr·g/(√G + eps)
+        G.addcmul_(g, g)             # G ← G + g²
+        u = G.sqrt().add_(eps)       # √G + eps, the step's one temporary
+        p.addcdiv_(g, u, value=-lr)  # p ← p − lr·g/(√G + eps)
 
 # %% ../nbs/02_rmsprop.ipynb #a8c3f02b
 class RMSProp(SGD):
@@ -55,26 +48,21 @@ class RMSProp(SGD):
                  sqr_mom:float=0.99, # Weight of the old average of squared gradients
                  eps:float=1e-5, # Added to the denominator for numerical stability
                  *,
-                 zero_init:bool=False, # Start `sqr_avg` at 0, as `torch.optim.RMSprop` does, instead of at g²
+                 zero_init:bool=False, # Start `sqr_avg` at 0, as `torch.optim.RMSprop` does, not g²
                  **opts): # `SGD`'s options: `decouple_wd`, `rescale_grad`, `clip_gradient`
-        super().__init__(params, lr=lr, wd=wd, sqr_mom=sqr_mom, eps=eps, zero_init=zero_init, **opts)
+        super().__init__(params, lr=lr, wd=wd, sqr_mom=sqr_mom, eps=eps, zero_init=zero_init,
+                         **opts)
 
-    def init_state(self,
-                   p:Tensor, # A parameter about to be updated for the first time
-                   g:Tensor, # Its gradient
-                   hp:dict): # Its param group's hyperparameters
+    def init_state(self, p, g, hp):
         "Start `square_avg` at g² (the lesson), or at zero if `zero_init` (torch)"
-        sqr_avg = torch.zeros_like(p, memory_format=torch.preserve_format) if hp['zero_init'] else g.square()
-        return {'square_avg': sqr_avg}
+        if not hp['zero_init']: return {'square_avg': g.square()}
+        return {'square_avg': torch.zeros_like(p, memory_format=torch.preserve_format)}
 
-    def opt_step(self,
-                 p:Tensor, # Parameter to update
-                 g:Tensor, # Its gradient, after `prep_grad` and `reg_step`
-                 state:dict, # `self.state[p]`, updated in place
-                 hp:dict): # Its param group's hyperparameters
+    def opt_step(self, p, g, state, hp):
         "sqr_avg ← sqr_mom·sqr_avg + (1−sqr_mom)·g², then p ← p − lr·g/(√sqr_avg + eps)"
         lr, sqr_mom, eps = hp['lr'], hp['sqr_mom'], hp['eps']
         sqr_avg = state['square_avg']
-        sqr_avg.mul_(sqr_mom).addcmul_(g, g, value=1-sqr_mom)  # sqr_avg ← sqr_mom·sqr_avg + (1−sqr_mom)·g²
-        u = sqr_avg.sqrt().add_(eps)                       # √sqr_avg + eps, the step's one temporary
-        p.addcdiv_(g, u, value=-lr)                        # p ← p − lr·g/(√sqr_avg + eps)
+        sqr_avg.mul_(sqr_mom)                    # sqr_avg ← sqr_mom·sqr_avg
+        sqr_avg.addcmul_(g, g, value=1-sqr_mom)  #           + (1−sqr_mom)·g²
+        u = sqr_avg.sqrt().add_(eps)             # √sqr_avg + eps, the step's one temporary
+        p.addcdiv_(g, u, value=-lr)              # p ← p − lr·g/(√sqr_avg + eps)

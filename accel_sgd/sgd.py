@@ -9,31 +9,70 @@ from __future__ import annotations
 import importlib, math, numbers, warnings
 import torch
 from torch import Tensor
+from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['hyper_ranges', 'hyper_flags', 'check_hyper', 'group_hypers', 'as_number', 'SGD', 'real_view']
+__all__ = ['hyper_ranges', 'hyper_flags', 'SGD', 'check_hyper', 'group_hypers', 'real_view', 'as_number']
+
+# %% ../nbs/00_sgd.ipynb #42c2c7a9
+class SGD(torch.optim.Optimizer):
+    "SGD with weight decay: `step` calls `reg_step`, then `opt_step`, on each param with a gradient"
+    def __init__(self,
+                 params, # Tensors to optimize, or dicts defining param groups
+                 lr:float, # Learning rate
+                 wd:float=0.): # Decoupled weight decay
+        super().__init__(params, dict(lr=lr, wd=wd))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        "Update every param with a gradient: weight decay, then the update rule"
+        for hp in self.param_groups:
+            for p in hp['params']:
+                if p.grad is None: continue
+                g, state = self.reg_step(p, p.grad, hp), self.state[p]
+                if not state: state.update(self.init_state(p, g, hp))
+                self.opt_step(p, g, state, hp)
+
+    def reg_step(self, p, g, hp):
+        "Decoupled weight decay; returns the gradient to step with"
+        p.mul_(1 - hp['lr']*hp['wd'])   # p ← p·(1 − lr·wd)
+        return g
+
+    def init_state(self, p, g, hp):
+        "The state a parameter starts with: none for SGD"
+        return {}
+
+    def opt_step(self, p, g, state, hp):
+        "The update rule"
+        p.add_(g, alpha=-hp['lr'])      # p ← p − lr·g
 
 # %% ../nbs/00_sgd.ipynb #1693febf
-# argument name -> (lowest allowed, highest allowed, is the lowest excluded?, is the highest excluded?)
-hyper_ranges = dict(lr=(0., math.inf, False, False), wd=(0., math.inf, False, False), eps=(0., math.inf, False, False),
-                    mom=(0., 1., False, True), beta1=(0., 1., False, True), beta2=(0., 1., False, True),
-                    sqr_mom=(0., 1., False, True), rescale_grad=(0., math.inf, True, False), clip_gradient=(0., math.inf, True, False))
-hyper_flags = ('decouple_wd', 'amsgrad', 'zero_init', 'eps_in_sqrt', 'fused')  # switches, which must be True or False
+# argument name -> (lowest, highest, is the lowest excluded?, is the highest excluded?)
+hyper_ranges = dict(
+    lr=(0., math.inf, False, False), wd=(0., math.inf, False, False),
+    eps=(0., math.inf, False, False),
+    mom=(0., 1., False, True), beta1=(0., 1., False, True), beta2=(0., 1., False, True),
+    sqr_mom=(0., 1., False, True),
+    rescale_grad=(0., math.inf, True, False), clip_gradient=(0., math.inf, True, False))
+# switches, which must be True or False
+hyper_flags = ('decouple_wd', 'amsgrad', 'zero_init', 'eps_in_sqrt', 'fused')
 
 # %% ../nbs/00_sgd.ipynb #627bd76d
 def check_hyper(
     name:str, # Argument name, used in the error message
     val, # Value to check
 ):
-    "Raise `TypeError` unless `val` has the right type, `ValueError` unless it lies in `hyper_ranges[name]`"
+    "Raise `TypeError` unless `val` has the right type, `ValueError` unless it is in `hyper_ranges`"
     if name in hyper_flags:
-        if not isinstance(val, bool): raise TypeError(f"{name} must be True or False, got {name}={val!r}")
+        if not isinstance(val, bool):
+            raise TypeError(f"{name} must be True or False, got {name}={val!r}")
         return
     if name == 'clip_gradient' and val is None: return  # no clipping
     if isinstance(val, bool) or not isinstance(val, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {name}={val!r} ({type(val).__name__})")
     lo, hi, lo_open, hi_open = hyper_ranges[name]
-    if not (math.isfinite(val) and (lo < val if lo_open else lo <= val) and (val < hi if hi_open else val <= hi)):
+    if not (math.isfinite(val) and (lo < val if lo_open else lo <= val)
+            and (val < hi if hi_open else val <= hi)):
         rng = (f"a finite number {'>' if lo_open else '>='} {lo:g}" if hi == math.inf else
                f"in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}")
         raise ValueError(f"{name} must be {rng}, got {name}={val!r}")
@@ -52,158 +91,168 @@ def group_hypers(
         res['beta1'], res['beta2'] = betas
     return res
 
-# %% ../nbs/00_sgd.ipynb #42c2c7a9
-def as_number(x): # A 0-d tensor, or a number
-    "`x` as a Python number: the value of a 0-d tensor, anything else as it is"
-    return x.item() if isinstance(x, Tensor) else x
+# %% ../nbs/00_sgd.ipynb #e0a1d003
+SGD.hyper_keys = ()  # param-group keys a subclass adds, passed to `SGD.__init__` as `**hypers`
 
-# %% ../nbs/00_sgd.ipynb #693fe9e6
-class SGD(torch.optim.Optimizer):
-    "SGD with weight decay; `step` calls `reg_step` then `opt_step` for each param with a gradient"
-    hyper_keys = ()  # param-group keys a subclass adds, passed to `SGD.__init__` as `**hypers`
-    def __init__(self,
-                 params, # Tensors to optimize, or dicts defining param groups
-                 lr:float, # Learning rate
-                 wd:float=0., # Weight decay
-                 *,
-                 decouple_wd:bool=True, # Decoupled weight decay (True) or L2 regularization (False)
-                 rescale_grad:float=1., # Multiply every gradient by this first
-                 clip_gradient:float|None=None, # Then clip every gradient element to [-clip_gradient, clip_gradient]
-                 fused:bool=False, # Run `reg_step` and `opt_step` compiled into fused kernels (see the Speed lesson)
-                 **hypers, # Further hyperparameters, stored in every param group
-                ):
-        for k in hypers:
-            if k not in self.hyper_keys: raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {k!r}")
-        defaults = dict(lr=lr, wd=wd, decouple_wd=decouple_wd, rescale_grad=rescale_grad, clip_gradient=clip_gradient, fused=fused, **hypers)
-        for k,v in group_hypers(defaults).items(): check_hyper(k, v)
-        if isinstance(params, Tensor):
-            raise TypeError(f"params must be an iterable of tensors or dicts, got a single tensor of shape {tuple(params.shape)}; "
-                            "pass model.parameters() or [tensor]")
-        params = list(params)
-        if not params: raise ValueError("params must not be empty, got params=[]; did you pass model.parameters() of a model with no parameters?")
-        super().__init__(params, defaults)
+@patch
+def __init__(self:SGD,
+             params, # Tensors to optimize, or dicts defining param groups
+             lr:float, # Learning rate
+             wd:float=0., # Weight decay
+             *,
+             decouple_wd:bool=True, # Decoupled weight decay (True) or L2 regularization (False)
+             rescale_grad:float=1., # Multiply every gradient by this first
+             clip_gradient:float|None=None, # Then clip every gradient element to ±clip_gradient
+             fused:bool=False, # Run `reg_step` and `opt_step` compiled (see the Speed lesson)
+             **hypers, # Further hyperparameters, stored in every param group
+            ):
+    "Check every hyperparameter, then store them as the defaults of every param group"
+    for k in hypers:
+        if k not in self.hyper_keys:
+            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {k!r}")
+    defaults = dict(lr=lr, wd=wd, decouple_wd=decouple_wd, rescale_grad=rescale_grad,
+                    clip_gradient=clip_gradient, fused=fused, **hypers)
+    for k,v in group_hypers(defaults).items(): check_hyper(k, v)
+    if isinstance(params, Tensor):
+        raise TypeError("params must be an iterable of tensors or dicts, got a single tensor "
+                        f"of shape {tuple(params.shape)}; pass model.parameters() or [tensor]")
+    params = list(params)
+    if not params:
+        raise ValueError("params must not be empty, got params=[]; "
+                         "did you pass model.parameters() of a model with no parameters?")
+    torch.optim.Optimizer.__init__(self, params, defaults)
 
-    def add_param_group(self,
-                        param_group:dict): # Must hold `params`; may override any hyperparameter
-        "Check `param_group`'s hyperparameters (`mom`, `beta1`, `beta2` are accepted too), then add it"
-        group = dict(param_group)
-        if 'mom' in group and 'momentum' in self.defaults: group['momentum'] = group.pop('mom')
-        if ('beta1' in group or 'beta2' in group) and 'betas' in self.defaults:
-            beta1, beta2 = group.get('betas', self.defaults['betas'])
-            group['betas'] = (group.pop('beta1', beta1), group.pop('beta2', beta2))
-        for k,v in group_hypers({**self.defaults, **group}).items(): check_hyper(k, v)
-        super().add_param_group(group)
+# %% ../nbs/00_sgd.ipynb #e0a1d005
+@patch
+def add_param_group(self:SGD,
+                    param_group:dict): # Must hold `params`; may override any hyperparameter
+    "Check `param_group`'s hyperparameters (`mom`, `beta1`, `beta2` are accepted too), then add it"
+    group = dict(param_group)
+    if 'mom' in group and 'momentum' in self.defaults: group['momentum'] = group.pop('mom')
+    if ('beta1' in group or 'beta2' in group) and 'betas' in self.defaults:
+        beta1, beta2 = group.get('betas', self.defaults['betas'])
+        group['betas'] = (group.pop('beta1', beta1), group.pop('beta2', beta2))
+    for k,v in group_hypers({**self.defaults, **group}).items(): check_hyper(k, v)
+    torch.optim.Optimizer.add_param_group(self, group)
 
-    def prep_grad(self,
-                  p:Tensor, # A parameter with a gradient
-                  group:dict): # Its param group, holding `rescale_grad` and `clip_gradient`
-        "g = clip(rescale_grad·p.grad, ±clip_gradient), as a new tensor: `p.grad` itself is never changed (complex: each part clipped)"
-        g, rescale, clip = p.grad, group['rescale_grad'], group['clip_gradient']
-        clamp = lambda t: torch.view_as_complex(real_view(t).clamp(-clip, clip)) if t.is_complex() else t.clamp(-clip, clip)
-        if g.is_sparse:
-            g = g.coalesce()
-            vals = g.values()
-            if rescale != 1: vals = vals * rescale
-            if clip is not None: vals = clamp(vals)
-            return torch.sparse_coo_tensor(g.indices(), vals, g.shape, is_coalesced=True, check_invariants=False)
-        if rescale != 1: g = g * rescale
-        if clip is not None: g = clamp(g)
-        return g
+# %% ../nbs/00_sgd.ipynb #e0a1d006
+@patch
+def reg_step(self:SGD,
+             p:Tensor, # Parameter to regularize
+             g:Tensor, # Its gradient
+             hp:dict): # Its param group: `lr`, `wd` and `decouple_wd`
+    "Decoupled weight decay p ← p·(1 − lr·wd), or L2 g ← g + wd·p if not `decouple_wd`; returns g"
+    lr, wd = hp['lr'], hp['wd']
+    if not hp['decouple_wd']: return g.add(p, alpha=wd)  # g ← g + wd·p, a new tensor
+    p.mul_(1 - lr*wd)                                    # p ← p·(1 − lr·wd)
+    return g
 
-    def reg_step(self,
-                 p:Tensor, # Parameter to regularize
-                 g:Tensor, # Its gradient
-                 hp:dict): # Its param group: `lr`, `wd` and `decouple_wd`
-        "Decoupled weight decay p ← p·(1 − lr·wd), or L2 g ← g + wd·p if not `decouple_wd`; returns g"
-        lr, wd = hp['lr'], hp['wd']
-        if not hp['decouple_wd']: return g.add(p, alpha=wd)  # g ← g + wd·p, a new tensor: p.grad stays as it was
-        p.mul_(1 - lr*wd)                                    # p ← p·(1 − lr·wd)
-        return g
+# %% ../nbs/00_sgd.ipynb #e0a1d008
+@patch
+def prep_grad(self:SGD,
+              p:Tensor, # A parameter with a gradient
+              group:dict): # Its param group, holding `rescale_grad` and `clip_gradient`
+    "g = clip(rescale_grad·p.grad, ±clip_gradient), a new tensor: `p.grad` itself is never changed"
+    g, rescale, clip = p.grad, group['rescale_grad'], group['clip_gradient']
+    def clamp(t):  # complex: each part clipped
+        if t.is_complex(): return torch.view_as_complex(real_view(t).clamp(-clip, clip))
+        return t.clamp(-clip, clip)
+    if g.is_sparse:
+        g = g.coalesce()
+        vals = g.values()
+        if rescale != 1: vals = vals * rescale
+        if clip is not None: vals = clamp(vals)
+        return torch.sparse_coo_tensor(g.indices(), vals, g.shape, is_coalesced=True,
+                                       check_invariants=False)
+    if rescale != 1: g = g * rescale
+    if clip is not None: g = clamp(g)
+    return g
 
-    as_number = staticmethod(as_number)  # how hooks read a 0-d state tensor, such as Adam's step count, as a number
+# %% ../nbs/00_sgd.ipynb #e0a1d00a
+@patch
+def lazy_step(self:SGD,
+              p:Tensor, # Parameter whose gradient is sparse
+              g:Tensor, # Its sparse, coalesced gradient
+              state:dict, # `self.state[p]`
+              hp:dict): # Its param group's hyperparameters
+    "Lazy update: `reg_step` and `opt_step` on the rows present in `g` only, state rows included"
+    if not state: state.update(self.init_state(p, g.to_dense(), hp))
+    idx = tuple(g.indices())
+    rows = p[idx]  # a copy of the rows present, updated below as if it were the whole parameter
+    # state shaped like p is gathered by row; the rest (such as `step`) is shared
+    per_row = {k for k,v in state.items() if isinstance(v, Tensor) and v.shape == p.shape}
+    rows_state = {k: v[idx] if k in per_row else v for k,v in state.items()}
+    self.opt_step(rows, self.reg_step(rows, g.values(), hp), rows_state, hp)
+    p[idx] = rows
+    for k,v in rows_state.items():
+        if k in per_row: state[k][idx] = v
+        else: state[k] = v
 
-    def init_state(self,
-                   p:Tensor, # A parameter about to be updated for the first time
-                   g:Tensor, # Its gradient
-                   hp:dict): # Its param group's hyperparameters
-        "The initial `self.state[p]`: plain SGD keeps none"
-        return {}
+# %% ../nbs/00_sgd.ipynb #8e4880b6
+def real_view(t): # A tensor, dense or sparse COO, or any other state value
+    "A complex `t` as torch's optimizers see it, `torch.view_as_real` (sparse: of its values)"
+    if not isinstance(t, Tensor) or not t.is_complex(): return t
+    if t.is_sparse:
+        t = t.coalesce()
+        return torch.sparse_coo_tensor(t.indices(), torch.view_as_real(t.values()), (*t.shape, 2),
+                                       is_coalesced=True)
+    return torch.view_as_real(t)
 
-    def opt_step(self,
-                 p:Tensor, # Parameter to update
-                 g:Tensor, # Its gradient, after `prep_grad` and `reg_step`
-                 state:dict, # `self.state[p]`, updated in place
-                 hp:dict): # Its param group, holding `lr`
-        "The SGD update: p ← p − lr·g"
-        p.add_(g, alpha=-hp['lr'])
+# %% ../nbs/00_sgd.ipynb #e0a1d00d
+@patch
+def param_step(self:SGD,
+               p:Tensor, # A parameter with a gradient
+               group:dict, # Its param group
+               hp:dict): # What the hooks get as `hp`: the group itself
+    "Update one param: `prep_grad`; then `lazy_step` if sparse, else the idea's three hooks"
+    g, state, cstate = self.prep_grad(p, group), self.state[p], None
+    if p.is_complex():  # the hooks see real views, a last dim for the real and imaginary parts
+        cstate, p, g = state, real_view(p), real_view(g)
+        views = {k: real_view(v) for k,v in cstate.items()}
+        state = dict(views)
+    if g.is_sparse: self.lazy_step(p, g, state, hp)
+    else:
+        if group['wd'] != 0: g = self.reg_step(p, g, hp)
+        if not state: state.update(self.init_state(p, g, hp))
+        self.opt_step(p, g, state, hp)
+    if cstate is not None:  # keep what the hooks created or replaced, as complex if shaped like p
+        for k, v in state.items():
+            if k in views and v is views[k]: continue
+            like_p = isinstance(v, Tensor) and v.is_floating_point() and v.shape == p.shape
+            cstate[k] = torch.view_as_complex(v.contiguous()) if like_p else v
 
-    def lazy_step(self,
-                  p:Tensor, # Parameter whose gradient is sparse
-                  g:Tensor, # Its sparse, coalesced gradient
-                  state:dict, # `self.state[p]`
-                  hp:dict): # Its param group's hyperparameters
-        "Lazy update: `reg_step` and `opt_step` on just the rows present in `g`, and on those rows of the state"
-        if not state: state.update(self.init_state(p, g.to_dense(), hp))
-        idx = tuple(g.indices())
-        rows = p[idx]  # a copy of the rows present, updated below as if it were the whole parameter
-        per_row = {k for k,v in state.items() if isinstance(v, Tensor) and v.shape == p.shape}  # the rest (`step`) is shared
-        rows_state = {k: v[idx] if k in per_row else v for k,v in state.items()}
-        self.opt_step(rows, self.reg_step(rows, g.values(), hp), rows_state, hp)
-        p[idx] = rows
-        for k,v in rows_state.items():
-            if k in per_row: state[k][idx] = v
-            else: state[k] = v
-
-    def param_step(self,
-                   p:Tensor, # A parameter with a gradient
-                   group:dict, # Its param group
-                   hp:dict): # What the hooks get as `hp`: the group itself
-        "One parameter's update: `prep_grad`, then `reg_step` (skipped when wd is 0), `init_state` the first time, and `opt_step`; complex ones as real views"
-        g, state, cstate = self.prep_grad(p, group), self.state[p], None
-        if p.is_complex():  # as torch does: the hooks see real views (a trailing dim for real and imaginary parts); the state stays complex
-            cstate, p, g = state, real_view(p), real_view(g)
-            views = {k: real_view(v) for k,v in cstate.items()}
-            state = dict(views)
-        if g.is_sparse: self.lazy_step(p, g, state, hp)
-        else:
-            if group['wd'] != 0: g = self.reg_step(p, g, hp)
-            if not state: state.update(self.init_state(p, g, hp))
-            self.opt_step(p, g, state, hp)
-        if cstate is not None:  # store what the hooks created or replaced; tensors shaped like the real view go back complex
-            for k, v in state.items():
-                if k in views and v is views[k]: continue
-                cstate[k] = torch.view_as_complex(v.contiguous()) if isinstance(v, Tensor) and v.is_floating_point() and v.shape == p.shape else v
-
-    @torch.no_grad()
-    def step(self,
-             closure=None): # Optional function that re-evaluates the model and returns the loss
-        "Run `closure` if given; then update every param with a gradient, group by group (compiled in chunks if `fused`); return the loss"
-        loss = None
-        if closure is not None:
-            with torch.enable_grad(): loss = closure()
+# %% ../nbs/00_sgd.ipynb #e0a1d00f
+@patch
+def step(self:SGD,
+         closure=None): # Optional function that re-evaluates the model and returns the loss
+    "Run `closure` if given; update each param with a gradient (compiled if `fused`); return loss"
+    loss = None
+    if closure is not None:
+        with torch.enable_grad(): loss = closure()
+    with torch.no_grad():
         for group in self.param_groups:
             if group['fused']:
-                from .fused import fused_step  # the Speed lesson's engine: the one import from a higher layer
+                from .fused import fused_step  # the Speed lesson's engine
                 fused_step(self, group)
                 continue
             for p in group['params']:
                 if p.grad is not None: self.param_step(p, group, group)
-        return loss
+    return loss
 
-# %% ../nbs/00_sgd.ipynb #8e4880b6
-def real_view(t): # A tensor, dense or sparse COO, or any other state value
-    "A complex `t` as torch's optimizers see it, `torch.view_as_real` (for a sparse `t`, of its values); anything else unchanged"
-    if not isinstance(t, Tensor) or not t.is_complex(): return t
-    if t.is_sparse:
-        t = t.coalesce()
-        return torch.sparse_coo_tensor(t.indices(), torch.view_as_real(t.values()), (*t.shape, 2), is_coalesced=True)
-    return torch.view_as_real(t)
+# %% ../nbs/00_sgd.ipynb #12e9c3f1
+def as_number(x): # A 0-d tensor, or a number
+    "`x` as a Python number: the value of a 0-d tensor, anything else as it is"
+    return x.item() if isinstance(x, Tensor) else x
+
+SGD.as_number = staticmethod(as_number)  # how hooks read a 0-d state tensor as a number
 
 # %% ../nbs/00_sgd.ipynb #9b5465ab
-_moved = dict.fromkeys(['twin_model', 'twin_groups', 'compare_twins', 'embedding_twins'], 'accel_sgd.twins')
+_moved = dict.fromkeys(['twin_model', 'twin_groups', 'compare_twins', 'embedding_twins'],
+                       'accel_sgd.twins')
 
 def __getattr__(name): # An attribute of this module that is not defined here
     "Names that moved to another module, still importable from here with a `DeprecationWarning`"
     if name not in _moved: raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    warnings.warn(f"{__name__}.{name} moved to {_moved[name]}.{name}", DeprecationWarning, stacklevel=2)
+    warnings.warn(f"{__name__}.{name} moved to {_moved[name]}.{name}", DeprecationWarning,
+                  stacklevel=2)
     return getattr(importlib.import_module(_moved[name]), name)
