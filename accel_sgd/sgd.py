@@ -94,6 +94,7 @@ def group_hypers(
 # %% ../nbs/00_sgd.ipynb #e0a1d003
 SGD.hyper_keys = ()  # param-group keys a subclass adds, passed to `SGD.__init__` as `**hypers`
 
+# the package's constructor: it replaces the idea's `__init__` above
 @patch
 def __init__(self:SGD,
              params, # Tensors to optimize, or dicts defining param groups
@@ -136,6 +137,7 @@ def add_param_group(self:SGD,
     torch.optim.Optimizer.add_param_group(self, group)
 
 # %% ../nbs/00_sgd.ipynb #e0a1d006
+# replaces the idea's `reg_step`, adding L2
 @patch
 def reg_step(self:SGD,
              p:Tensor, # Parameter to regularize
@@ -222,6 +224,7 @@ def param_step(self:SGD,
             cstate[k] = torch.view_as_complex(v.contiguous()) if like_p else v
 
 # %% ../nbs/00_sgd.ipynb #e0a1d00f
+# replaces the idea's `step`: the same loop, through `param_step`
 @patch
 def step(self:SGD,
          closure=None): # Optional function that re-evaluates the model and returns the loss
