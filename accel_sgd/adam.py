@@ -28,7 +28,7 @@ class Adam(SGD):
                  *,
                  eps_in_sqrt:bool=False, # Use √(v̂ + eps), the lesson's variant, not √v̂ + eps
                  amsgrad:bool=False, # Divide by the running maximum of v (AMSGrad), not v
-                 **opts): # `SGD`'s options: `decouple_wd`, `rescale_grad`, `clip_gradient`
+                 **opts): # `SGD`'s options: `decouple_wd`, `maximize`, `rescale_grad`, ...
         super().__init__(params, lr=lr, wd=wd, betas=(beta1, beta2), eps=eps,
                          eps_in_sqrt=eps_in_sqrt, amsgrad=amsgrad, **opts)
 

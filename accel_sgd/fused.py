@@ -30,8 +30,8 @@ class FusedEngine:
         self.direct = {}  # chunk key -> (argument getter, compiled graph), for calls that skip dynamo's guards
         self.dummies = {}  # chunk key -> tiny (param, grad, state) triples that pad a chunk
         self.standins = {}  # optimizer class -> the stand-in `self` that its hooks are compiled with
-        self.fallbacks = []  # one line per param group that went eager: the optimizer's class, the group, why
-        self.stats = dict(compiles=0, fallbacks=0)  # graphs compiled (on the fast path), param groups that fell back to eager
+        self.fallbacks = []  # one line per group and reason params ran eagerly: class, group, why
+        self.stats = dict(compiles=0, fallbacks=0)  # graphs compiled (fast path), `fallbacks` lines
         self.private = torch_private.available  # the fast path, or plain public torch.compile?
         self._said_public, self._graphs = False, []
 
@@ -52,21 +52,46 @@ def _like(p, t):
     if not _is_dtensor(p): return t
     return type(p).from_local(t, p.device_mesh, p.placements, shape=p.shape, stride=p.stride(), run_check=False)
 
-def _fusable(p, g, state):
-    "Can this param go through the compiled path? (Tiny, sparse, complex or strided ones go eager; DTensors by their shard)"
-    p, g = _local(p), _local(g)
-    return (p.numel() >= 2 and not g.is_sparse and not p.is_complex() and p.is_contiguous() and g.is_contiguous()
-            and all(_local(v).is_contiguous() for v in state.values() if isinstance(v, Tensor) and _local(v).shape == p.shape))
+def _dense(t):
+    "Is `t` one dense block of memory, dims in any order (contiguous, transposed, channels-last)?"
+    size = 1
+    for stride, n in sorted((s, n) for s, n in zip(t.stride(), t.shape) if n != 1):
+        if stride != size: return False
+        size *= n
+    return True
+
+def _flat(t, n):
+    "The `n` elements of dense `t`, a 1-d view in memory order (for a contiguous `t`, `t.view(n)`)"
+    return t.detach().as_strided((n,), (1,))
 
 def _entry(p, g, state):
-    "What the engine caches per param: flat views of `p` and its state (local shards, for DTensors), its chunk key, checks"
+    "What the engine caches per param: the tensors its compiled code sees, its chunk key, checks"
     lp, g = _local(p), _local(g)
     n = lp.numel()
-    st = {k: _local(v).detach().view(n) if isinstance(v, Tensor) and _local(v).shape == lp.shape else v for k,v in state.items()}
+    tiny = lp.shape if n < 2 else None  # one element or none: compiled for its shape, not flattened
+    def see(v):  # 0-d: as 1-d, so the compiled code tells its values from the hyperparameters
+        return _flat(_local(v), n) if tiny is None else _local(v).detach().view(lp.shape or (1,))
+    st = {k: see(v) if isinstance(v, Tensor) and _local(v).shape == lp.shape else v
+          for k,v in state.items()}
     layout = tuple((k, v.dtype, v.dim()) if isinstance(v, Tensor) else (k, type(v)) for k,v in st.items())
-    key = (n < serial_below, lp.dtype, g.dtype, lp.device, layout)
-    return dict(param=p, ptr=lp.data_ptr(), p=lp.detach().view(n), st=st, key=key, n=n, gdtype=g.dtype,
-                vals=tuple(state.values()), state=state, shape=lp.shape)
+    key = (n < serial_below, lp.dtype, g.dtype, lp.device, layout, tiny)
+    return dict(param=p, ptr=lp.data_ptr(), p=see(p), st=st, key=key, n=n, gdtype=g.dtype,
+                tiny=tiny, vals=tuple(state.values()), state=state,
+                shape=lp.shape, stride=lp.stride())
+
+def _relay(p, state):
+    "Copy each state tensor shaped like `p` but laid out otherwise into `p`'s layout, in `state`"
+    if _is_dtensor(p) or p.numel() < 2 or not _dense(p): return
+    for k, v in state.items():
+        if isinstance(v, Tensor) and v.shape == p.shape and v.stride() != p.stride():
+            state[k] = v.new_empty_strided(p.shape, p.stride()).copy_(v)
+
+def _grad_view(e, g):
+    "Local gradient `g` as entry `e`'s compiled code sees it: flat, in the param's memory order"
+    if e['tiny'] is not None: return g.view(e['p'].shape)
+    if g.stride() != e['stride']:  # laid out unlike p: copied into p's layout
+        g = g.new_empty_strided(e['shape'], e['stride']).copy_(g)
+    return _flat(g, e['n'])
 
 # %% ../nbs/04_fused.ipynb #02693e27
 def _no_attr(self, name):
@@ -74,10 +99,14 @@ def _no_attr(self, name):
     raise AttributeError(f"fused=True: {type(self).__name__}'s hooks read self.{name}, an instance attribute, which a fused step "
                          "can't see; put it in the param group (the hooks get it in hp) or in the param's state")
 
+def _as_scalar(x):
+    "The stand-in's `as_number`: a 0-d tensor as it is (a 0-d param's state comes 1-d: made 0-d again)"
+    return x.view(()) if isinstance(x, Tensor) and x.dim() == 1 and x.shape == (1,) else x
+
 def _standin(cls):
     "The `self` that `cls`'s hooks are compiled with: no params, no instance attributes, and `as_number` keeping tensors"
     if cls not in engine.standins:
-        sub = type(cls.__name__, (cls,), dict(as_number=staticmethod(lambda x: x), __getattr__=_no_attr))
+        sub = type(cls.__name__, (cls,), dict(as_number=staticmethod(_as_scalar), __getattr__=_no_attr))
         engine.standins[cls] = object.__new__(sub)
     return engine.standins[cls]
 
@@ -128,9 +157,13 @@ def _compiled_for(key):
 def _pad(key, e, n):
     "`n` tiny dummy (param, grad, state) triples shaped like entry `e`, to fill up a chunk"
     if key not in engine.dummies:
-        def mk(v): return torch.zeros(2, dtype=v.dtype, device=v.device) if isinstance(v, Tensor) and v.dim() == 1 else (
-            v.clone() if isinstance(v, Tensor) else v)
-        g = lambda: torch.zeros(2, dtype=e['gdtype'], device=e['p'].device)
+        tiny = e['tiny']
+        def mk(v):
+            if not isinstance(v, Tensor): return v
+            if tiny is None and v.dim() == 1: return torch.zeros(2, dtype=v.dtype, device=v.device)
+            return v.clone()
+        shape = 2 if tiny is None else tiny
+        g = lambda: torch.zeros(shape, dtype=e['gdtype'], device=e['p'].device)
         engine.dummies[key] = [(mk(e['p']), g(), {k: mk(v) for k,v in e['st'].items()}) for _ in range(fused_chunk)]
     return engine.dummies[key][:n]
 
@@ -158,14 +191,19 @@ def _call(opt, key, entries, G, hp, reg):
     else:
         engine._graphs.clear()
         with torch_private.no_duck_shapes():  # every size its own symbol: no guards relating them
-            for t in (t for ts in (P, G, *[s.values() for s in S]) for t in ts if isinstance(t, Tensor) and t.dim() == 1):
-                torch_private.mark_dynamic(t, 64 if key[1][0] else 1 << 20)  # small params: one thread; large: all
+            ts = [t for ts in (P, G, *[s.values() for s in S]) for t in ts]
+            for t in ts if entries[0]['tiny'] is None else ():  # tiny params: compiled for a shape
+                if isinstance(t, Tensor) and t.dim() == 1:  # small params: one thread; large: all
+                    torch_private.mark_dynamic(t, 64 if key[1][0] else 1 << 20)
             fn(obj, P, G, S, hp, reg)
     replaced = False
     for e, s, ids in zip(entries, S, before):  # an `opt_step` that assigns new state tensors, rather than updating in place
         for k, v in s.items():
             if isinstance(v, Tensor) and id(v) not in ids:
-                e['state'][k] = _like(e['param'], v.view(e['shape'])) if v.dim() == 1 else v; replaced = True
+                if e['tiny'] is None and v.dim() == 1: v = v.as_strided(e['shape'], e['stride'])
+                if e['tiny'] == () and v.shape == (1,): v = v.view(())  # a 0-d param's
+                e['state'][k], replaced = _like(e['param'], v) if v.shape == e['shape'] else v, True
+        if e['state'] and e['param'] not in opt.state: opt.state[e['param']] = e['state']
     plain = all(isinstance(v, Tensor) for s in S for v in s.values())
     if engine.private and not replaced and plain and len(engine._graphs) == 1:
         srcs, graph = engine._graphs[0]
@@ -189,49 +227,94 @@ def _plan(opt, group):
     if id(group) not in plans and len(plans) >= len(opt.param_groups):  # groups were replaced (`load_state_dict`)
         live = {id(g) for g in opt.param_groups}
         for k in [k for k in plans if k not in live]: del plans[k]
-    return plans.setdefault(id(group), dict(entries={}, scalars={}, eager=None))
+    return plans.setdefault(id(group), dict(entries={}, scalars={}, eager=None, said=set()))
+
+def _group_index(opt, group):
+    "The index of `group` in `opt.param_groups`"
+    return next((i for i, g in enumerate(opt.param_groups) if g is group), '?')
+
+def _say(opt, group, plan, why, level=4):
+    "Warn once per param group and reason that params run eagerly; add it to `engine.fallbacks`"
+    if why in plan['said']: return
+    plan['said'].add(why)
+    line = f"{type(opt).__name__}(fused=True), param group {_group_index(opt, group)}: {why}"
+    engine.fallbacks.append(line); engine.stats['fallbacks'] += 1
+    warnings.warn(line, stacklevel=level)
 
 def _fall_back(opt, group, plan, err):
     "Run `group` eagerly from now on, and say why, once"
     msg = f"{type(err).__name__}: {str(err).strip().splitlines()[0] if str(err).strip() else ''}"
-    i = next((i for i, g in enumerate(opt.param_groups) if g is group), '?')
-    plan['eager'] = line = f"{type(opt).__name__}(fused=True), param group {i}: runs eagerly, as it could not be compiled: {msg}"
-    engine.fallbacks.append(line); engine.stats['fallbacks'] += 1
-    warnings.warn(line, stacklevel=4)
+    plan['eager'] = why = f"runs eagerly, as it could not be compiled: {msg}"
+    _say(opt, group, plan, why, level=5)
+
+# %% ../nbs/04_fused.ipynb #d3fe1664
+def _eager_reason(p, g, state):
+    "Why param `p`, with gradient `g` and `state`, can't run compiled; None if it can"
+    p, g = _local(p), _local(g)
+    if g.is_sparse: return "params with a sparse gradient run eagerly (a lazy update)"
+    if p.is_complex(): return "complex params run eagerly (on their real views)"
+    like = [v for v in map(_local, state.values()) if isinstance(v, Tensor) and v.shape == p.shape]
+    if p.numel() > 1 and not (_dense(p) and all(v.stride() == p.stride() for v in like)):
+        return "params not in one dense block of memory (or unlike their state) run eagerly"
+
+# %% ../nbs/04_fused.ipynb #214b4fbb
+_fused_devices = ['mps', 'cuda', 'xpu', 'hpu', 'cpu', 'mtia']  # torch's fused optimizers' (2.13)
+
+def _check_devices(opt, group, ps):
+    "Raise torch's `RuntimeError` unless params `ps` of `group` are on one supported device"
+    devs = {p.device for p in ps}
+    if len(devs) <= 1 and all(d.type in _fused_devices for d in devs): return
+    where = f"{type(opt).__name__}, param group {_group_index(opt, group)}"
+    bad = next((p for p in ps if p.device.type not in _fused_devices), None)
+    if bad is not None:
+        raise RuntimeError("`fused=True` requires all the params to be Tensors of supported "
+                           f"devices: {_fused_devices} but {bad.dtype} and {bad.device.type} "
+                           f"({where})")
+    raise RuntimeError(f"`fused=True` requires the params of a param group on one device, "
+                       f"but {where} has params on {', '.join(sorted(map(str, devs)))}")
 
 # %% ../nbs/04_fused.ipynb #8890d333
+def _stale(e, p, g, state):
+    "Is cached entry `e` missing or stale (state reloaded, `p.data` replaced, a new grad dtype)?"
+    return (e is None or e['state'] is not state or _local(p).data_ptr() != e['ptr']
+            or g.dtype != e['gdtype'] or len(state) != len(e['vals'])
+            or any(a is not b for a, b in zip(state.values(), e['vals'])))
+
 def fused_step(opt, # The optimizer
                group:dict): # One of its param groups
     "Update `group`'s params with `opt`'s own `reg_step` and `opt_step`, compiled into fused kernels, chunk by chunk"
-    plan = _plan(opt, group)
+    live = [p for p in group['params'] if p.grad is not None]
+    _check_devices(opt, group, live)  # before anything changes
+    plan, hn = _plan(opt, group), opt.hyper_numbers(group)  # hn: tensor hyperparameters read as numbers
     if plan['eager']:
-        for p in group['params']:
-            if p.grad is not None: opt.param_step(p, group, group)
+        for p in live: opt.param_step(p, group, hn)
         return
     if not engine.private and not engine._said_public:
         engine._said_public = True
         warnings.warn("fused=True: this torch lacks private APIs the fast path needs "
                       f"({', '.join(torch_private.missing) or 'switched off'}), so it runs on plain torch.compile, one param per call")
-    prep = group['rescale_grad'] != 1 or group['clip_gradient'] is not None
+    prep = hn['rescale_grad'] != 1 or hn['clip_gradient'] is not None or hn['maximize']
     todo, entries = {}, plan['entries']
-    for p in group['params']:
-        g = p.grad
-        if g is None: continue
-        if prep: g = opt.prep_grad(p, group)
-        state = opt.state[p]
+    for p in live:
+        g = opt.prep_grad(p, hn) if prep else p.grad
         e = entries.get(p)
-        if (e is None or e['state'] is not state or _local(p).data_ptr() != e['ptr'] or g.dtype != e['gdtype']  # reloaded, `p.data` replaced
-                or len(state) != len(e['vals']) or any(a is not b for a, b in zip(state.values(), e['vals']))):
-            if not _fusable(p, g, state): entries.pop(p, None); opt.param_step(p, group, group); continue
-            if not state:  # as on the eager path, `init_state` sees g after `reg_step` (on a copy of p: p is updated compiled)
-                state.update(opt.init_state(p, opt.reg_step(p.detach().clone(), g, group) if group['wd'] != 0 else g, group))
-            e = entries[p] = _entry(p, g, state)
-        g = _local(g)
-        if g.is_sparse or not g.is_contiguous(): opt.param_step(p, group, group); continue
+        state = (opt.state[p] if p in opt.state else  # no state: the cached entry's own empty dict
+                 e['state'] if e is not None and not e['state'] else {})
+        why = _eager_reason(p, g, {}) if _local(g).is_sparse else None  # sparse, at any step
+        if why is None and _stale(e, p, g, state) and (why := _eager_reason(p, g, {})) is None:
+            if not state:  # as on the eager path, `init_state` sees g after `reg_step` (on a copy)
+                rg = opt.reg_step(p.detach().clone(), g, hn) if hn['weight_decay'] != 0 else g
+                state.update(opt.init_state(p, rg, hn))
+                if state and p not in opt.state: opt.state[p] = state  # no entry for no state
+            _relay(p, state)
+            if (why := _eager_reason(p, g, state)) is None: e = entries[p] = _entry(p, g, state)
+        if why is not None:
+            entries.pop(p, None); _say(opt, group, plan, why)
+            opt.param_step(p, group, hn); continue
         es, gs = todo.setdefault(e['key'], ([], []))
-        es.append(e); gs.append(g.view(e['n']))
+        es.append(e); gs.append(_grad_view(e, _local(g)))
     if not todo: return
-    reg, hp = group['wd'] != 0, _scalars(plan, group)
+    reg, hp = hn['weight_decay'] != 0, _scalars(plan, hn)
     hsig = _sig(hp)
     for ekey, (es, gs) in todo.items():
         key = (type(opt), ekey, reg, hsig)
@@ -241,7 +324,7 @@ def fused_step(opt, # The optimizer
                     _call(opt, key, es[i:i+fused_chunk], gs[i:i+fused_chunk], hp, reg)
                     continue
                 except Exception as err: _fall_back(opt, group, plan, err)
-            for e in es[i:i+fused_chunk]: opt.param_step(e['param'], group, group)
+            for e in es[i:i+fused_chunk]: opt.param_step(e['param'], group, hn)
 
 # %% ../nbs/04_fused.ipynb #08a02591
 _moved = dict.fromkeys(['resnet_shapes', 'shapes_for', 'bench_step', 'stream_gbs', 'bench_specs', 'bench_optimizers', 'bench_sizes',

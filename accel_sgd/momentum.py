@@ -22,7 +22,7 @@ class Momentum(SGD):
                  lr:float, # Learning rate
                  wd:float=0., # Decoupled weight decay
                  mom:float=0.9, # Momentum: weight of the old average (the group's `momentum`)
-                 **opts): # `SGD`'s options: `decouple_wd`, `rescale_grad`, `clip_gradient`
+                 **opts): # `SGD`'s options: `decouple_wd`, `maximize`, `rescale_grad`, ...
         super().__init__(params, lr=lr, wd=wd, momentum=mom, **opts)
 
     def init_state(self, p, g, hp):

@@ -15,10 +15,11 @@ __all__ = ['ref_grad', 'ref_step', 'ref_sgd', 'ref_momentum', 'ref_adagrad', 're
 # %% ../nbs/00_ladder.ipynb #aac7e3d7
 def ref_grad(g:Tensor, # The gradient, float64
              p:Tensor, # The parameter, float64
-             h:dict, # Hyperparameters: `rescale_grad`, `clip_gradient`, `wd`, `decouple_wd`
+             h:dict, # Hypers: `rescale_grad`, `clip_gradient`, `maximize`, `wd`, `decouple_wd`
             )->Tensor: # The gradient a rule sees
-    "The gradient a rule sees: rescaled, clipped, and with wd·p added for L2 (`decouple_wd=False`)"
+    "The gradient a rule sees: rescaled, negated if `maximize`, clipped, plus wd·p for L2"
     g = g*h['rescale_grad']
+    if h.get('maximize', False): g = -g  # climb: −g, before L2 joins it (as torch does)
     if h['clip_gradient'] is not None: g = g.clamp(-h['clip_gradient'], h['clip_gradient'])
     return g if h['decouple_wd'] else g + h['wd']*p
 

@@ -22,7 +22,7 @@ class AdaGrad(SGD):
                  lr:float, # Learning rate
                  wd:float=0., # Decoupled weight decay
                  eps:float=1e-10, # Added to the denominator for numerical stability
-                 **opts): # `SGD`'s options: `decouple_wd`, `rescale_grad`, `clip_gradient`
+                 **opts): # `SGD`'s options: `decouple_wd`, `maximize`, `rescale_grad`, ...
         super().__init__(params, lr=lr, wd=wd, eps=eps, **opts)
 
     def init_state(self, p, g, hp):
@@ -40,7 +40,7 @@ class AdaGrad(SGD):
 # %% ../nbs/02_rmsprop.ipynb #a8c3f02b
 class RMSProp(SGD):
     "RMSProp: divide each step by the root of a moving average of squared gradients"
-    hyper_keys = ('sqr_mom', 'eps', 'zero_init')
+    hyper_keys = ('alpha', 'eps', 'zero_init')
     def __init__(self,
                  params, # Tensors to optimize, or dicts defining param groups
                  lr:float, # Learning rate
@@ -49,8 +49,8 @@ class RMSProp(SGD):
                  eps:float=1e-5, # Added to the denominator for numerical stability
                  *,
                  zero_init:bool=False, # Start `sqr_avg` at 0, as `torch.optim.RMSprop` does, not g²
-                 **opts): # `SGD`'s options: `decouple_wd`, `rescale_grad`, `clip_gradient`
-        super().__init__(params, lr=lr, wd=wd, sqr_mom=sqr_mom, eps=eps, zero_init=zero_init,
+                 **opts): # `SGD`'s options: `decouple_wd`, `maximize`, `rescale_grad`, ...
+        super().__init__(params, lr=lr, wd=wd, alpha=sqr_mom, eps=eps, zero_init=zero_init,
                          **opts)
 
     def init_state(self, p, g, hp):
@@ -60,7 +60,7 @@ class RMSProp(SGD):
 
     def opt_step(self, p, g, state, hp):
         "sqr_avg ← sqr_mom·sqr_avg + (1−sqr_mom)·g², then p ← p − lr·g/(√sqr_avg + eps)"
-        lr, sqr_mom, eps = hp['lr'], hp['sqr_mom'], hp['eps']
+        lr, sqr_mom, eps = hp['lr'], hp['alpha'], hp['eps']
         sqr_avg = state['square_avg']
         sqr_avg.mul_(sqr_mom)                    # sqr_avg ← sqr_mom·sqr_avg
         sqr_avg.addcmul_(g, g, value=1-sqr_mom)  #           + (1−sqr_mom)·g²

@@ -6,13 +6,14 @@ Docs: https://accel-sgd.github.io/accel_sgd/sgd.html.md"""
 
 # %% ../nbs/00_sgd.ipynb #821e696f
 from __future__ import annotations
-import importlib, math, numbers, warnings
+import functools, importlib, inspect, math, numbers, warnings
 import torch
 from torch import Tensor
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['hyper_ranges', 'hyper_flags', 'SGD', 'check_hyper', 'group_hypers', 'real_view', 'as_number']
+__all__ = ['torch_names', 'hyper_ranges', 'hyper_flags', 'torch_only', 'SGD', 'check_hyper', 'group_hypers', 'accept_torch_names',
+           'torch_group', 'real_view', 'hyper_numbers', 'as_number']
 
 # %% ../nbs/00_sgd.ipynb #42c2c7a9
 class SGD(torch.optim.Optimizer):
@@ -21,7 +22,7 @@ class SGD(torch.optim.Optimizer):
                  params, # Tensors to optimize, or dicts defining param groups
                  lr:float, # Learning rate
                  wd:float=0.): # Decoupled weight decay
-        super().__init__(params, dict(lr=lr, wd=wd))
+        super().__init__(params, dict(lr=lr, weight_decay=wd))  # stored under torch's name
 
     @torch.no_grad()
     def step(self, closure=None):
@@ -35,7 +36,7 @@ class SGD(torch.optim.Optimizer):
 
     def reg_step(self, p, g, hp):
         "Decoupled weight decay; returns the gradient to step with"
-        p.mul_(1 - hp['lr']*hp['wd'])   # p ← p·(1 − lr·wd)
+        p.mul_(1 - hp['lr']*hp['weight_decay'])  # p ← p·(1 − lr·wd)
         return g
 
     def init_state(self, p, g, hp):
@@ -44,7 +45,12 @@ class SGD(torch.optim.Optimizer):
 
     def opt_step(self, p, g, state, hp):
         "The update rule"
-        p.add_(g, alpha=-hp['lr'])      # p ← p − lr·g
+        p.add_(g, alpha=-hp['lr'])                # p ← p − lr·g
+
+# %% ../nbs/00_sgd.ipynb #e0a1d020
+# our argument name -> the param-group key it is stored under, torch's name
+torch_names = dict(wd='weight_decay', mom='momentum', sqr_mom='alpha',
+                   decouple_wd='decoupled_weight_decay')
 
 # %% ../nbs/00_sgd.ipynb #1693febf
 # argument name -> (lowest, highest, is the lowest excluded?, is the highest excluded?)
@@ -55,7 +61,7 @@ hyper_ranges = dict(
     sqr_mom=(0., 1., False, True),
     rescale_grad=(0., math.inf, True, False), clip_gradient=(0., math.inf, True, False))
 # switches, which must be True or False
-hyper_flags = ('decouple_wd', 'amsgrad', 'zero_init', 'eps_in_sqrt', 'fused')
+hyper_flags = ('decouple_wd', 'maximize', 'amsgrad', 'zero_init', 'eps_in_sqrt', 'fused')
 
 # %% ../nbs/00_sgd.ipynb #627bd76d
 def check_hyper(
@@ -63,19 +69,26 @@ def check_hyper(
     val, # Value to check
 ):
     "Raise `TypeError` unless `val` has the right type, `ValueError` unless it is in `hyper_ranges`"
+    shown = f"{name} ({torch_names[name]})" if name in torch_names else name
     if name in hyper_flags:
         if not isinstance(val, bool):
-            raise TypeError(f"{name} must be True or False, got {name}={val!r}")
+            raise TypeError(f"{shown} must be True or False, got {name}={val!r}")
         return
     if name == 'clip_gradient' and val is None: return  # no clipping
+    if isinstance(val, Tensor):  # torch's rule: a tensor hyperparameter holds one real number
+        if val.numel() != 1: raise ValueError(f"Tensor {shown} must be 1-element, got shape "
+                                              f"{tuple(val.shape)}")
+        if val.is_complex() or val.dtype == torch.bool:
+            raise TypeError(f"{shown} must be a real number, got a {val.dtype} tensor")
+        val = val.item()
     if isinstance(val, bool) or not isinstance(val, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {name}={val!r} ({type(val).__name__})")
+        raise TypeError(f"{shown} must be a real number, got {name}={val!r} ({type(val).__name__})")
     lo, hi, lo_open, hi_open = hyper_ranges[name]
     if not (math.isfinite(val) and (lo < val if lo_open else lo <= val)
             and (val < hi if hi_open else val <= hi)):
         rng = (f"a finite number {'>' if lo_open else '>='} {lo:g}" if hi == math.inf else
                f"in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}")
-        raise ValueError(f"{name} must be {rng}, got {name}={val!r}")
+        raise ValueError(f"{shown} must be {rng}, got {name}={val!r}")
 
 # %% ../nbs/00_sgd.ipynb #9bcc22e1
 def group_hypers(
@@ -83,7 +96,7 @@ def group_hypers(
 )->dict: # Hyperparameters by argument name
     "The hyperparameters and switches in `group` that `check_hyper` knows, keyed by argument name"
     res = {k:v for k,v in group.items() if k in hyper_ranges or k in hyper_flags}
-    if 'momentum' in group: res['mom'] = group['momentum']
+    res.update({ours: group[theirs] for ours, theirs in torch_names.items() if theirs in group})
     if 'betas' in group:
         betas = group['betas']
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
@@ -99,20 +112,21 @@ SGD.hyper_keys = ()  # param-group keys a subclass adds, passed to `SGD.__init__
 def __init__(self:SGD,
              params, # Tensors to optimize, or dicts defining param groups
              lr:float, # Learning rate
-             wd:float=0., # Weight decay
+             wd:float=0., # Weight decay (torch's `weight_decay`)
              *,
-             decouple_wd:bool=True, # Decoupled weight decay (True) or L2 regularization (False)
+             decouple_wd:bool=True, # Decoupled weight decay (True) or L2 (False)
+             maximize:bool=False, # Climb the gradient instead: step along +g, as torch's `maximize`
              rescale_grad:float=1., # Multiply every gradient by this first
              clip_gradient:float|None=None, # Then clip every gradient element to ±clip_gradient
              fused:bool=False, # Run `reg_step` and `opt_step` compiled (see the Speed lesson)
              **hypers, # Further hyperparameters, stored in every param group
             ):
-    "Check every hyperparameter, then store them as the defaults of every param group"
+    "Check every hyperparameter, then store them, under torch's names, as every group's defaults"
     for k in hypers:
         if k not in self.hyper_keys:
             raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {k!r}")
-    defaults = dict(lr=lr, wd=wd, decouple_wd=decouple_wd, rescale_grad=rescale_grad,
-                    clip_gradient=clip_gradient, fused=fused, **hypers)
+    defaults = dict(lr=lr, weight_decay=wd, decoupled_weight_decay=decouple_wd, maximize=maximize,
+                    rescale_grad=rescale_grad, clip_gradient=clip_gradient, fused=fused, **hypers)
     for k,v in group_hypers(defaults).items(): check_hyper(k, v)
     if isinstance(params, Tensor):
         raise TypeError("params must be an iterable of tensors or dicts, got a single tensor "
@@ -123,16 +137,68 @@ def __init__(self:SGD,
                          "did you pass model.parameters() of a model with no parameters?")
     torch.optim.Optimizer.__init__(self, params, defaults)
 
+# %% ../nbs/00_sgd.ipynb #e0a1d025
+def accept_torch_names(
+    init, # An optimizer's `__init__`, whose arguments are named as ours (`wd`, `mom`, `beta1`...)
+):
+    "`init`, also taking torch's names (`weight_decay`, `momentum`, `betas`...) for its arguments"
+    names = inspect.signature(init).parameters
+    @functools.wraps(init)
+    def _init(self, *args, **kwargs):
+        def rename(theirs, ours, val):
+            if ours in kwargs: raise TypeError(f"{type(self).__name__}() got both {ours} and "
+                                               f"{theirs}, torch's name for it: pass one")
+            kwargs[ours] = val
+        for ours, theirs in torch_names.items():
+            if theirs in kwargs and ours in names and theirs not in names:
+                rename(theirs, ours, kwargs.pop(theirs))
+        if 'betas' in kwargs and 'beta1' in names and 'betas' not in names:
+            betas = kwargs.pop('betas')
+            if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+                raise TypeError(f"betas must be a pair (beta1, beta2), got betas={betas!r}")
+            rename('betas', 'beta1', betas[0]); rename('betas', 'beta2', betas[1])
+        init(self, *args, **kwargs)
+    return _init
+
+SGD.__init__ = accept_torch_names(SGD.__init__)
+
+@patch(cls_method=True)
+def __init_subclass__(cls:SGD, **kwargs):
+    "Wrap each subclass's own `__init__` with `accept_torch_names`"
+    super(SGD, cls).__init_subclass__(**kwargs)
+    if '__init__' in cls.__dict__: cls.__init__ = accept_torch_names(cls.__dict__['__init__'])
+
 # %% ../nbs/00_sgd.ipynb #e0a1d005
+def torch_group(
+    group:dict, # A param group, with hyperparameters in our names or torch's
+    defaults:dict, # The optimizer's defaults: which keys it stores
+)->dict: # A new dict, with torch's keys
+    "`group` with each of our argument names renamed to the key the optimizer stores it under"
+    group = dict(group)
+    for ours, theirs in torch_names.items():
+        if ours in group and theirs in defaults:
+            if theirs in group: raise TypeError(f"a param group has both {ours} and {theirs}, "
+                                                "torch's name for it: pass one")
+            group[theirs] = group.pop(ours)
+    if ('beta1' in group or 'beta2' in group) and 'betas' in defaults:
+        if 'betas' in group: raise TypeError("a param group has both betas and beta1/beta2")
+        beta1, beta2 = defaults['betas']
+        group['betas'] = (group.pop('beta1', beta1), group.pop('beta2', beta2))
+    return group
+
+# torch's hyperparameters that change the math, for the classes here that lack them
+torch_only = ('momentum', 'dampening', 'nesterov', 'alpha', 'centered', 'betas', 'lr_decay',
+              'initial_accumulator_value')
+
 @patch
 def add_param_group(self:SGD,
                     param_group:dict): # Must hold `params`; may override any hyperparameter
-    "Check `param_group`'s hyperparameters (`mom`, `beta1`, `beta2` are accepted too), then add it"
-    group = dict(param_group)
-    if 'mom' in group and 'momentum' in self.defaults: group['momentum'] = group.pop('mom')
-    if ('beta1' in group or 'beta2' in group) and 'betas' in self.defaults:
-        beta1, beta2 = group.get('betas', self.defaults['betas'])
-        group['betas'] = (group.pop('beta1', beta1), group.pop('beta2', beta2))
+    "Check `param_group`'s hyperparameters, in torch's keys or our names, then add it"
+    group = torch_group(param_group, self.defaults)
+    for k in torch_only:  # torch would use it: dropping it would change the math, silently
+        if k not in self.defaults and group.get(k, 0) not in (0, False, None):
+            raise ValueError(f"{type(self).__name__} has no {k}, which torch's optimizers use: "
+                             f"got {k}={group[k]!r} in a param group")
     for k,v in group_hypers({**self.defaults, **group}).items(): check_hyper(k, v)
     torch.optim.Optimizer.add_param_group(self, group)
 
@@ -142,31 +208,32 @@ def add_param_group(self:SGD,
 def reg_step(self:SGD,
              p:Tensor, # Parameter to regularize
              g:Tensor, # Its gradient
-             hp:dict): # Its param group: `lr`, `wd` and `decouple_wd`
+             hp:dict): # Its group's hyperparameters: `lr`, `weight_decay`, `decoupled_weight_decay`
     "Decoupled weight decay p ← p·(1 − lr·wd), or L2 g ← g + wd·p if not `decouple_wd`; returns g"
-    lr, wd = hp['lr'], hp['wd']
-    if not hp['decouple_wd']: return g.add(p, alpha=wd)  # g ← g + wd·p, a new tensor
-    p.mul_(1 - lr*wd)                                    # p ← p·(1 − lr·wd)
+    lr, wd = hp['lr'], hp['weight_decay']
+    if not hp['decoupled_weight_decay']: return g.add(p, alpha=wd)  # g ← g + wd·p, a new tensor
+    p.mul_(1 - lr*wd)                                               # p ← p·(1 − lr·wd)
     return g
 
 # %% ../nbs/00_sgd.ipynb #e0a1d008
 @patch
 def prep_grad(self:SGD,
               p:Tensor, # A parameter with a gradient
-              group:dict): # Its param group, holding `rescale_grad` and `clip_gradient`
-    "g = clip(rescale_grad·p.grad, ±clip_gradient), a new tensor: `p.grad` itself is never changed"
-    g, rescale, clip = p.grad, group['rescale_grad'], group['clip_gradient']
+              group:dict): # Its group's numbers: `rescale_grad`, `clip_gradient`, `maximize`
+    "g = clip(rescale_grad·p.grad, ±clip_gradient), negated if `maximize`: a new tensor"
+    g, clip = p.grad, group['clip_gradient']
+    scale = -group['rescale_grad'] if group['maximize'] else group['rescale_grad']  # ascent: −g
     def clamp(t):  # complex: each part clipped
         if t.is_complex(): return torch.view_as_complex(real_view(t).clamp(-clip, clip))
         return t.clamp(-clip, clip)
     if g.is_sparse:
         g = g.coalesce()
         vals = g.values()
-        if rescale != 1: vals = vals * rescale
+        if scale != 1: vals = vals * scale
         if clip is not None: vals = clamp(vals)
         return torch.sparse_coo_tensor(g.indices(), vals, g.shape, is_coalesced=True,
                                        check_invariants=False)
-    if rescale != 1: g = g * rescale
+    if scale != 1: g = g * scale
     if clip is not None: g = clamp(g)
     return g
 
@@ -205,16 +272,17 @@ def real_view(t): # A tensor, dense or sparse COO, or any other state value
 def param_step(self:SGD,
                p:Tensor, # A parameter with a gradient
                group:dict, # Its param group
-               hp:dict): # What the hooks get as `hp`: the group itself
+               hp:dict): # What the hooks get as `hp`: the group, as `hyper_numbers` reads it
     "Update one param: `prep_grad`; then `lazy_step` if sparse, else the idea's three hooks"
-    g, state, cstate = self.prep_grad(p, group), self.state[p], None
+    param, g, cstate = p, self.prep_grad(p, hp), None
+    state = self.state[p] if p in self.state else {}  # an entry only once there is state to keep
     if p.is_complex():  # the hooks see real views, a last dim for the real and imaginary parts
         cstate, p, g = state, real_view(p), real_view(g)
         views = {k: real_view(v) for k,v in cstate.items()}
         state = dict(views)
     if g.is_sparse: self.lazy_step(p, g, state, hp)
     else:
-        if group['wd'] != 0: g = self.reg_step(p, g, hp)
+        if hp['weight_decay'] != 0: g = self.reg_step(p, g, hp)
         if not state: state.update(self.init_state(p, g, hp))
         self.opt_step(p, g, state, hp)
     if cstate is not None:  # keep what the hooks created or replaced, as complex if shaped like p
@@ -222,8 +290,23 @@ def param_step(self:SGD,
             if k in views and v is views[k]: continue
             like_p = isinstance(v, Tensor) and v.is_floating_point() and v.shape == p.shape
             cstate[k] = torch.view_as_complex(v.contiguous()) if like_p else v
+        state = cstate
+    if state and param not in self.state: self.state[param] = state
 
 # %% ../nbs/00_sgd.ipynb #e0a1d00f
+def hyper_numbers(
+    group:dict, # A param group
+)->dict: # `group` itself, or a copy with numbers for tensors
+    "`group`, with each tensor hyperparameter (or tensor in `betas`) read as a Python number"
+    def num(v):
+        if isinstance(v, Tensor): return v.item()
+        if isinstance(v, tuple) and any(isinstance(x, Tensor) for x in v): return tuple(map(num, v))
+        return v
+    if not any(num(v) is not v for k,v in group.items() if k != 'params'): return group
+    return {k: v if k == 'params' else num(v) for k,v in group.items()}
+
+SGD.hyper_numbers = staticmethod(hyper_numbers)  # so the fused engine reads them the same way
+
 # replaces the idea's `step`: the same loop, through `param_step`
 @patch
 def step(self:SGD,
@@ -238,8 +321,9 @@ def step(self:SGD,
                 from .fused import fused_step  # the Speed lesson's engine
                 fused_step(self, group)
                 continue
+            hp = hyper_numbers(group)
             for p in group['params']:
-                if p.grad is not None: self.param_step(p, group, group)
+                if p.grad is not None: self.param_step(p, group, hp)
     return loss
 
 # %% ../nbs/00_sgd.ipynb #12e9c3f1
@@ -248,6 +332,18 @@ def as_number(x): # A 0-d tensor, or a number
     return x.item() if isinstance(x, Tensor) else x
 
 SGD.as_number = staticmethod(as_number)  # how hooks read a 0-d state tensor as a number
+
+# %% ../nbs/00_sgd.ipynb #e0a1d031
+@patch
+def load_state_dict(self:SGD,
+                    state_dict:dict): # From `state_dict()`, possibly saved with our names (`wd`...)
+    "Load `state_dict`, its groups' hyperparameters renamed to torch's keys, missing ones defaulted"
+    def torch_keys(g):  # where both spellings were saved (ZeRO keeps its own copy), torch's wins
+        ours = {k for k, v in torch_names.items() if v in g}
+        if 'betas' in g: ours |= {'beta1', 'beta2'}
+        return torch_group({k: v for k, v in g.items() if k not in ours}, self.defaults)
+    groups = [{**self.defaults, **torch_keys(g)} for g in state_dict['param_groups']]
+    torch.optim.Optimizer.load_state_dict(self, {**state_dict, 'param_groups': groups})
 
 # %% ../nbs/00_sgd.ipynb #9b5465ab
 _moved = dict.fromkeys(['twin_model', 'twin_groups', 'compare_twins', 'embedding_twins'],

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 import torch
 from torch import nn
-from .sgd import SGD, group_hypers
+from .sgd import SGD, group_hypers, torch_names
 from .momentum import Momentum
 from .rmsprop import AdaGrad, RMSProp
 from .adam import Adam
@@ -24,7 +24,7 @@ __all__ = ['twins', 'Twin', 'full_hypers', 'no_twin', 'our_opt', 'torch_twin', '
 # %% ../nbs/03a_twins.ipynb #59e2dbb5
 @dataclass(frozen=True)
 class Twin:
-    "Our optimizer, its float64 reference rule, and the `torch.optim` class that takes the same steps"
+    "Our optimizer, its float64 reference rule, and the `torch.optim` class taking the same steps"
     ours: type # Our class
     rule: Callable # Its rule in `accel_sgd.reference`: (g, state, hypers) -> step direction
     torch_cls: Callable # Hyperparameters (our names) -> torch's class
@@ -33,12 +33,13 @@ class Twin:
     limits: Callable = lambda h: None # Hyperparameters -> why torch has no twin for them, or None
     state_keys: dict = field(default_factory=dict) # Our state key -> torch's, where they differ
     torch_fused: bool = False # Does torch have a fused step (`fused=True`) for it?
-    sparse_cls: type|None = None # torch's class with the same lazy update for sparse gradients, if any
+    sparse_cls: type|None = None # torch's class with the same lazy update of sparse gradients
 
 # %% ../nbs/03a_twins.ipynb #661dce39
 def _l2_only(h):
     "torch's twin knows only L2 weight decay"
-    if h['decouple_wd'] and h['wd']: return "torch's twin has only L2 weight decay: use decouple_wd=False or wd=0"
+    if h['decouple_wd'] and h['wd']:
+        return "torch's twin has only L2 weight decay: use decouple_wd=False or wd=0"
 
 def _rmsprop_limits(h):
     "torch's RMSprop starts its average at 0, and knows only L2 weight decay"
@@ -52,30 +53,32 @@ def _adam_limits(h):
 twins = {
     'SGD': Twin(  # decoupled decay and L2 are the same step for SGD
         SGD, ref_sgd, lambda h: torch.optim.SGD,
-        lambda h: dict(lr=h['lr'], weight_decay=h['wd']),
+        lambda h: dict(lr=h['lr'], weight_decay=h['wd'], maximize=h['maximize']),
         dict(lr=0.1, wd=0.01), torch_fused=True, sparse_cls=torch.optim.SGD),
     'Momentum': Twin(  # torch's buffer is our average divided by (1 − mom)
         Momentum, ref_momentum, lambda h: torch.optim.SGD,
-        lambda h: dict(lr=h['lr']*(1-h['mom']), momentum=h['mom'], weight_decay=h['wd']),
+        lambda h: dict(lr=h['lr']*(1-h['mom']), momentum=h['mom'], weight_decay=h['wd'],
+                       maximize=h['maximize']),
         dict(lr=0.5, mom=0.9), _l2_only, dict(exp_avg='momentum_buffer'), torch_fused=True),
     'AdaGrad': Twin(
         AdaGrad, ref_adagrad, lambda h: torch.optim.Adagrad,
-        lambda h: dict(lr=h['lr'], eps=h['eps'], weight_decay=h['wd']),
+        lambda h: dict(lr=h['lr'], eps=h['eps'], weight_decay=h['wd'], maximize=h['maximize']),
         dict(lr=0.05), _l2_only, sparse_cls=torch.optim.Adagrad),
     'RMSProp': Twin(
         RMSProp, ref_rmsprop, lambda h: torch.optim.RMSprop,
-        lambda h: dict(lr=h['lr'], alpha=h['sqr_mom'], eps=h['eps'], weight_decay=h['wd']),
+        lambda h: dict(lr=h['lr'], alpha=h['sqr_mom'], eps=h['eps'], weight_decay=h['wd'],
+                       maximize=h['maximize']),
         dict(lr=3e-3, zero_init=True), _rmsprop_limits),
     'Adam': Twin(  # decoupled decay is AdamW; L2 is Adam
         Adam, ref_adam, lambda h: torch.optim.AdamW if h['decouple_wd'] else torch.optim.Adam,
-        lambda h: dict(lr=h['lr'], betas=(h['beta1'], h['beta2']), eps=h['eps'], weight_decay=h['wd'],
-                       amsgrad=h['amsgrad']),
+        lambda h: dict(lr=h['lr'], betas=(h['beta1'], h['beta2']), eps=h['eps'],
+                       weight_decay=h['wd'], amsgrad=h['amsgrad'], maximize=h['maximize']),
         dict(lr=0.01, wd=0.01), _adam_limits, torch_fused=True, sparse_cls=torch.optim.SparseAdam),
 }
 
 # %% ../nbs/03a_twins.ipynb #986f3998
 def full_hypers(name:str, # A key of `twins`
-                **h, # Hyperparameters by our argument names; the rest are the class's defaults (`lr`: the example's)
+                **h, # By our names; the rest: the class's defaults (`lr`: the example's)
                )->dict: # Every hyperparameter and switch, by our argument names
     "All of `twins[name].ours`'s hyperparameters, by argument name: `h`, then the class's defaults"
     tw = twins[name]
@@ -84,9 +87,10 @@ def full_hypers(name:str, # A key of `twins`
 
 # %% ../nbs/03a_twins.ipynb #cc304c0c
 def _limits(name, h):
-    "Why torch has no twin of `twins[name]` with the full hyperparameters `h` (`full_hypers`), or None"
+    "Why torch has no twin of `twins[name]` with all hyperparameters `h` (`full_hypers`), or None"
     if h['rescale_grad'] != 1 or h['clip_gradient'] is not None:
-        return "torch's optimizers have no rescale_grad or clip_gradient: scale and clip p.grad before the step"
+        return ("torch's optimizers have no rescale_grad or clip_gradient: "
+                "scale and clip p.grad before the step")
     return twins[name].limits(h)
 
 def no_twin(name:str, # A key of `twins`
@@ -96,39 +100,51 @@ def no_twin(name:str, # A key of `twins`
     return _limits(name, full_hypers(name, **h))
 
 # %% ../nbs/03a_twins.ipynb #00e7599b
+def _our_names(h):
+    "`h` with torch's names (`weight_decay`, `momentum`, `betas`...) renamed to our argument names"
+    theirs = {*torch_names.values(), 'betas'}
+    res = group_hypers({k: v for k, v in h.items() if k in theirs})
+    if (both := sorted(set(res) & set(h))):
+        raise TypeError(f"got both {', '.join(both)} and torch's name for it: pass one")
+    return {**{k: v for k, v in h.items() if k not in theirs}, **res}
+
 def our_opt(name:str, # A key of `twins`
-            params, # Tensors, or param groups with hyperparameters by our argument names
+            params, # Tensors, or param groups with hyperparameters by our names or torch's
             fused:bool=False, # Our `fused=True` path?
-            **h, # Hyperparameters, overriding the example's
+            **h, # Hyperparameters, overriding the example's, by our argument names or torch's
            )->torch.optim.Optimizer:
-    "Our optimizer `twins[name].ours` over `params`, with the table's example hyperparameters updated by `h`"
+    "Our optimizer `twins[name].ours` over `params`, with the table's example updated by `h`"
     tw = twins[name]
-    return tw.ours(params, **{**tw.example, **h}, fused=fused)
+    return tw.ours(params, **{**tw.example, **_our_names(h)}, fused=fused)
 
 # %% ../nbs/03a_twins.ipynb #af13bfd2
 def torch_twin(name:str, # A key of `twins`
-               params, # Tensors, or param groups with hyperparameters by our argument names
-               torch_kw:dict|None=None, # Extra keyword arguments for torch's class, e.g. `fused=True` or `foreach=False`
-               sparse:bool=False, # torch's optimizer for sparse gradients (`twins[name].sparse_cls`) instead
-               **h, # Hyperparameters, overriding the example's, by our argument names
+               params, # Tensors, or param groups with hyperparameters by our names or torch's
+               torch_kw:dict|None=None, # More arguments for torch's class: `fused=True`...
+               sparse:bool=False, # torch's class for sparse gradients instead (`sparse_cls`)
+               **h, # Hyperparameters, overriding the example's, by our argument names or torch's
               )->torch.optim.Optimizer:
-    "torch's twin of `our_opt(name, params, **h)`: the class and arguments from `twins[name]`, group by group"
+    "torch's twin of `our_opt(name, params, **h)`: class and arguments from `twins[name]`, by group"
     tw = twins[name]
-    h = {**tw.example, **h}
+    h = {**tw.example, **_our_names(h)}
     params = list(params)
     groups = [p for p in params if isinstance(p, dict)]
-    hs = [full_hypers(name, **{**h, **group_hypers(g)}) for g in groups] or [full_hypers(name, **h)]  # each group's, or the defaults
+    # each group's hyperparameters, or the defaults
+    hs = [full_hypers(name, **{**h, **group_hypers(g)}) for g in groups] or [full_hypers(name, **h)]
     for gh in hs:
-        if (why := _limits(name, gh)): raise ValueError(f"{name} has no torch twin with these hyperparameters: {why}")
+        if (why := _limits(name, gh)):
+            raise ValueError(f"{name} has no torch twin with these hyperparameters: {why}")
     clss = {tw.sparse_cls if sparse else tw.torch_cls(gh) for gh in hs}
-    if len(clss) > 1: raise ValueError(f"{name}'s param groups need different torch classes: {sorted(c.__name__ for c in clss)}")
+    if len(clss) > 1: raise ValueError(f"{name}'s param groups need different torch classes: "
+                                       f"{sorted(c.__name__ for c in clss)}")
     cls = clss.pop()
     if cls is None: raise ValueError(f"torch has no sparse twin of {name}")
     args = inspect.signature(cls).parameters
     def kw(gh):
         res = tw.to_torch(gh)
         if (lost := {k: v for k, v in res.items() if k not in args and v not in (0, False)}):
-            raise ValueError(f"torch.optim.{cls.__name__} has no {', '.join(lost)}: use {', '.join(f'{k}=0' for k in lost)}")
+            raise ValueError(f"torch.optim.{cls.__name__} has no {', '.join(lost)}: "
+                             f"use {', '.join(f'{k}=0' for k in lost)}")
         return {k: v for k, v in res.items() if k in args}
     if groups: params = [dict(params=g['params'], **kw(gh)) for g, gh in zip(groups, hs)]
     return cls(params, **kw(hs[0]), **(torch_kw or {}))
@@ -138,21 +154,23 @@ def _call(name, kw): return f"{name}({', '.join(f'{k}={v!r}' for k, v in kw.item
 
 def describe(name:str, # A key of `twins`
              **h, # Hyperparameters, overriding the example's
-            )->tuple: # (ours, torch's), e.g. `('Momentum(lr=0.5, mom=0.9)', 'torch.optim.SGD(lr=0.05, momentum=0.9)')`
-    "Our optimizer and its torch twin as calls, with the table's example hyperparameters updated by `h`"
+            )->tuple: # (ours, torch's), as `('Momentum(lr=0.5)', 'torch.optim.SGD(lr=0.05, ...)')`
+    "Our optimizer and its torch twin as calls, with the table's example updated by `h`"
     tw = twins[name]
-    h = {**tw.example, **h}
+    h = {**tw.example, **_our_names(h)}
     full = full_hypers(name, **h)
     cls = tw.torch_cls(full)
     dflt = {k: p.default for k, p in inspect.signature(cls).parameters.items()}
-    theirs = {k: round(v, 12) if isinstance(v, float) else v for k, v in tw.to_torch(full).items() if dflt.get(k) != v}
+    theirs = {k: round(v, 12) if isinstance(v, float) else v
+              for k, v in tw.to_torch(full).items() if dflt.get(k) != v}
     return _call(name, h), _call(f"torch.optim.{cls.__name__}", theirs)
 
 # %% ../nbs/03a_twins.ipynb #b50f1955
 def twin_model(seed:int=0): # Seed for the initial weights
     "A small MLP plus an `unused` layer that never receives a gradient"
     torch.manual_seed(seed)
-    return nn.ModuleDict(dict(body=nn.Sequential(nn.Linear(8, 16), nn.Tanh()), head=nn.Linear(16, 1), unused=nn.Linear(2, 2)))
+    return nn.ModuleDict(dict(body=nn.Sequential(nn.Linear(8, 16), nn.Tanh()),
+                              head=nn.Linear(16, 1), unused=nn.Linear(2, 2)))
 
 # %% ../nbs/03a_twins.ipynb #e29e73de
 def twin_groups(
@@ -160,7 +178,8 @@ def twin_groups(
     **head, # Hyperparameters that override the optimizer's defaults in the head's group
 ):
     "Param groups for `m`: the body with the defaults, the head with `head`, then the unused layer"
-    return [dict(params=list(m['body'].parameters())), dict(params=list(m['head'].parameters()), **head),
+    return [dict(params=list(m['body'].parameters())),
+            dict(params=list(m['head'].parameters()), **head),
             dict(params=list(m['unused'].parameters()))]
 
 # %% ../nbs/03a_twins.ipynb #d803afef
@@ -169,9 +188,9 @@ def compare_twins(
     mk_theirs, # Callable taking a model and returning the reference optimizer
     steps:int=100, # Training steps
     seed:int=0, # Seed for the model and the data
-    sched=None, # Optional callable taking an optimizer and returning an LR scheduler, stepped every step
+    sched=None, # Optional callable: optimizer -> LR scheduler, stepped every step
 )->float: # Largest absolute difference between the twins' parameters over all steps
-    "Train identical `twin_model`s with two optimizers on the same batches; the largest parameter difference seen"
+    "Train identical `twin_model`s with two optimizers on the same batches; the largest difference"
     ms = [twin_model(seed), twin_model(seed)]
     unused0 = copy.deepcopy(list(ms[0]['unused'].parameters()))
     opts = [mk_ours(ms[0]), mk_theirs(ms[1])]
@@ -186,8 +205,10 @@ def compare_twins(
             nn.functional.mse_loss(m['head'](m['body'](x)), y).backward()
             o.step()
         for s in scheds: s.step()
-        diff = max(diff, max((a-b).abs().max().item() for a,b in zip(ms[0].parameters(), ms[1].parameters())))
-    for a,b in zip(unused0, ms[0]['unused'].parameters()): assert torch.equal(a, b), "a parameter without a gradient was changed"
+        pairs = zip(ms[0].parameters(), ms[1].parameters())
+        diff = max(diff, max((a-b).abs().max().item() for a,b in pairs))
+    for a,b in zip(unused0, ms[0]['unused'].parameters()):
+        assert torch.equal(a, b), "a parameter without a gradient was changed"
     return diff
 
 # %% ../nbs/03a_twins.ipynb #9a5d2246
@@ -199,7 +220,7 @@ def embedding_twins(
     dim:int=4, # Columns of the embedding
     seed:int=0, # Seed for the embedding and the data
 )->float: # Largest absolute difference between the twins' weights over all steps
-    "Train identical `nn.Embedding(sparse=True)`s with two optimizers on the same random rows; the largest difference seen"
+    "Two optimizers train identical sparse `nn.Embedding`s on the same rows; the largest difference"
     torch.manual_seed(seed)
     embs = [nn.Embedding(n, dim, sparse=True) for _ in range(2)]
     embs[1].load_state_dict(embs[0].state_dict())
@@ -215,10 +236,11 @@ def embedding_twins(
 def check_twin(name:str, # A key of `twins`
                steps:int=200, # Training steps
                seed:int=0, # Seed for the model and the data
-               head:dict|None=None, # Hyperparameters of the head's param group, by our argument names
+               head:dict|None=None, # Hyperparameters of the head's param group, by our names
                **h, # Hyperparameters, overriding the example's
               )->float: # The largest parameter difference seen
-    "Train `our_opt(name)` beside `torch_twin(name)` on `twin_model`s; the largest parameter difference seen"
+    "Train `our_opt(name)` beside `torch_twin(name)` on `twin_model`s; the largest difference seen"
     head = head or {}
     return compare_twins(lambda m: our_opt(name, twin_groups(m, **head), **h),
-                         lambda m: torch_twin(name, twin_groups(m, **head), **h), steps=steps, seed=seed)
+                         lambda m: torch_twin(name, twin_groups(m, **head), **h),
+                         steps=steps, seed=seed)
