@@ -160,6 +160,7 @@ def accept_torch_names(
         init(self, *args, **kwargs)
     return _init
 
+# %% ../nbs/00_sgd.ipynb #e0a1d029
 SGD.__init__ = accept_torch_names(SGD.__init__)
 
 @patch(cls_method=True)
@@ -186,6 +187,7 @@ def torch_group(
         group['betas'] = (group.pop('beta1', beta1), group.pop('beta2', beta2))
     return group
 
+# %% ../nbs/00_sgd.ipynb #e0a1d02b
 # torch's hyperparameters that change the math, for the classes here that lack them
 torch_only = ('momentum', 'dampening', 'nesterov', 'alpha', 'centered', 'betas', 'lr_decay',
               'initial_accumulator_value')
