@@ -304,8 +304,8 @@ def hyper_numbers(
         if isinstance(v, Tensor): return v.item()
         if isinstance(v, tuple) and any(isinstance(x, Tensor) for x in v): return tuple(map(num, v))
         return v
-    if not any(num(v) is not v for k,v in group.items() if k != 'params'): return group
-    return {k: v if k == 'params' else num(v) for k,v in group.items()}
+    res = {k: v if k == 'params' else num(v) for k,v in group.items()}  # each tensor read once
+    return group if all(res[k] is v for k,v in group.items()) else res
 
 SGD.hyper_numbers = staticmethod(hyper_numbers)  # so the fused engine reads them the same way
 
