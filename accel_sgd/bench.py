@@ -1,4 +1,4 @@
-"""Time one optimizer step, ours eager and fused beside torch's for-loop, `foreach` and fused steps: against the bandwidth roofline, across model sizes, at start-up and in memory
+"""Time one optimizer step, ours eager and fused beside torch's for-loop, `foreach`, fused and compiled steps: against an honest bandwidth roofline, on two differently shaped models, across model sizes, at start-up and in memory
 
 Docs: https://accel-sgd.github.io/accel_sgd/bench.html.md"""
 
@@ -6,15 +6,16 @@ Docs: https://accel-sgd.github.io/accel_sgd/bench.html.md"""
 
 # %% ../nbs/04b_bench.ipynb #a01cac16
 from __future__ import annotations
-import math, os, statistics, subprocess, sys, tempfile, time
+import contextlib, functools, logging, math, os, statistics, subprocess, sys, tempfile, time
 import torch
 from torch import Tensor
 from .twins import twins, our_opt, torch_twin
-from .torch_private import profiler_memory_events
+from .torch_private import profiler_memory_events, recompile_limit, dynamo_logger
 
 # %% auto #0
-__all__ = ['bench_specs', 'resnet_shapes', 'shapes_for', 'bench_step', 'stream_gbs', 'step_bytes', 'bench_optimizers',
-           'bench_sizes', 'plot_sizes', 'startup_times', 'peak_step_memory']
+__all__ = ['bench_kinds', 'bench_specs', 'resnet_shapes', 'shapes_for', 'bench_step', 'step_traffic', 'step_bytes',
+           'CompiledStep', 'stream_gbs', 'roofline_gbs', 'bench_optimizers', 'transformer_shapes', 'bench_sizes',
+           'plot_sizes', 'startup_times', 'peak_step_memory']
 
 # %% ../nbs/04b_bench.ipynb #a6eb1683
 def resnet_shapes(width:int=64): # Channels of the first stage; each of 4 stages doubles it
@@ -54,28 +55,56 @@ def bench_step(
             if i >= warmup: times[k].append(time.perf_counter() - t0)
     return {k: 1e3*statistics.median(v) for k, v in times.items()}
 
-def stream_gbs(n:int=1 << 25, # Floats per array (the default is 128 MB each)
-               device:str='cpu', # Where to measure
-               reps:int=10)->float: # Repetitions; the fastest counts
-    "Memory-bandwidth roofline in GB/s: the streaming triad a = b + ½·c over float32 arrays, 12 bytes per element"
-    a, b, c = (torch.rand(n, device=device) for _ in range(3))
-    sync = torch.cuda.synchronize if str(device).startswith('cuda') else (lambda: None)
-    best = float('inf')
-    for _ in range(reps):
-        sync(); t0 = time.perf_counter(); torch.add(b, c, alpha=0.5, out=a); sync()
-        best = min(best, time.perf_counter() - t0)
-    return 12*n/best/1e9
-
-# %% ../nbs/04b_bench.ipynb #8a48428b
-def step_bytes(name:str, # A key of `twins`
-              )->int: # Bytes per float32 param
-    "Bytes a step of `our_opt(name)` must move per float32 param: 12 for p and g, 8 per state tensor"
+# %% ../nbs/04b_bench.ipynb #5e94cb8f
+def step_traffic(name:str, # A key of `twins`
+                )->dict: # {'reads': [tensor names], 'writes': [tensor names]}
+    "The float32 tensors the size of p that a step of `our_opt(name)` reads and writes, in one pass"
     p = torch.zeros(2, 3, requires_grad=True)
     p.grad = torch.ones_like(p)
     opt = our_opt(name, [p])
     opt.step()  # state exists after the first step
-    return 12 + 8*sum(isinstance(v, Tensor) and v.shape == p.shape for v in opt.state[p].values())
+    st = [k for k, v in opt.state[p].items() if isinstance(v, Tensor) and v.shape == p.shape]
+    return dict(reads=['p', 'g', *st], writes=['p', *st])
 
+def step_bytes(name:str, # A key of `twins`
+              )->int: # Bytes per float32 param
+    "Bytes a step of `our_opt(name)` must move per float32 param: 4 per tensor read or written"
+    t = step_traffic(name)
+    return 4*(len(t['reads']) + len(t['writes']))
+
+# %% ../nbs/04b_bench.ipynb #9de9758e
+class _NoProfilerNote(logging.Filter):
+    "Drop dynamo's note that it ignores the profiler's `record_function` in `Optimizer.step`"
+    def filter(self, record): return 'will be ignored' not in record.getMessage()
+
+@contextlib.contextmanager
+def _compiling():
+    "Raise dynamo's recompile limit and quiet its profiler note, while a `CompiledStep` compiles"
+    logs = [dynamo_logger(f'variables.{m}') for m in ('ctx_manager', 'torch')]
+    quiet = _NoProfilerNote()
+    for log in logs: log.addFilter(quiet)
+    try:
+        with recompile_limit(1024): yield
+    finally:
+        for log in logs: log.removeFilter(quiet)
+
+class CompiledStep:
+    "torch's recipe for a compiled optimizer: `torch.compile` of a function calling `opt.step()`"
+    def __init__(self, opt:torch.optim.Optimizer, # torch's optimizer (the recipe's is `foreach`)
+                 compile_steps:int=3): # Steps that may compile (Momentum's compiles again on its 2nd)
+        self.opt, self.left = opt, compile_steps
+        self.compiled = torch.compile(lambda: opt.step())
+
+    def step(self):
+        "One step of the compiled function"
+        if self.left <= 0: return self.compiled()
+        self.left -= 1
+        with _compiling(): return self.compiled()
+
+bench_kinds = ('ours eager', 'ours fused', 'torch for-loop', 'torch foreach', 'torch fused',
+               'torch compiled')
+
+# %% ../nbs/04b_bench.ipynb #8a48428b
 def _spec(name):
     "`bench_specs[name]` from `twins[name]`"
     return (lambda ps, fused: our_opt(name, ps, fused=fused), lambda ps, **kw: torch_twin(name, ps, torch_kw=kw),
@@ -85,43 +114,111 @@ def _spec(name):
 bench_specs = {name: _spec(name) for name in ('Adam', 'SGD', 'Momentum', 'RMSProp')}
 
 def _makers(name, kinds=None):
-    "The optimizers `bench_step` times for `bench_specs[name]`, by kind"
+    "The optimizers `bench_step` times for `bench_specs[name]`, by kind (default: all `bench_kinds`)"
     ours, theirs, _, has_fused = bench_specs[name]
     mk = {'ours eager': lambda ps: ours(ps, False), 'ours fused': lambda ps: ours(ps, True),
           'torch for-loop': lambda ps: theirs(ps, foreach=False), 'torch foreach': lambda ps: theirs(ps, foreach=True)}
     if has_fused: mk['torch fused'] = lambda ps: theirs(ps, fused=True)
+    mk['torch compiled'] = lambda ps: CompiledStep(theirs(ps, foreach=True))  # torch's recipe
     return {k: v for k, v in mk.items() if kinds is None or k in kinds}
 
 def _ref(name): return 'torch fused' if bench_specs[name][3] else 'torch foreach'
 
+# %% ../nbs/04b_bench.ipynb #d2131c3c
+def _shaped_stream(p, g, *s):
+    "One pass reading p, g and each s, writing p and each s: s ← ½s + g, then p ← p − 10⁻³·(g + Σs)"
+    u = g
+    for x in s:
+        x.mul_(0.5).add_(g)  # s ← ½s + g: stays bounded
+        u = u + x
+    p.sub_(u, alpha=1e-3)
+
+@functools.cache
+def _stream_kernel(): return torch.compile(_shaped_stream, dynamic=True)  # compiled once for any n
+
+def stream_gbs(n:int=1 << 25, # Floats per array (the default is 128 MB each)
+               device:str='cpu', # Where to measure
+               reps:int=10, # Repetitions; the fastest counts
+               states:int=0, # State arrays: 0, `p.sub_(g)`; more, one compiled pass shaped like a step
+              )->float: # GB/s, counting 12 + 8·states bytes per float
+    "Memory bandwidth of an in-place stream: reads p, g and `states` arrays, writes p and them"
+    p, g, *s = (torch.rand(n, device=device) for _ in range(2 + states))
+    run = (lambda: p.sub_(g, alpha=1e-3)) if not states else (lambda: _stream_kernel()(p, g, *s))
+    sync = torch.cuda.synchronize if str(device).startswith('cuda') else (lambda: None)
+    run(); sync()  # compiles, if it must
+    best = float('inf')
+    for _ in range(reps):
+        sync(); t0 = time.perf_counter(); run(); sync()
+        best = min(best, time.perf_counter() - t0)
+    return (12 + 8*states)*n/best/1e9
+
+def roofline_gbs(nbytes:int, # Bytes a step moves per float32 param (`step_bytes`)
+                 n:int, # Floats per array: as many as the params
+                 device:str='cpu', # Where to measure
+                 reps:int=10, # Repetitions of each stream; the fastest counts
+                )->dict: # {'in-place': GB/s, 'shaped': GB/s, 'roofline': the shaped one's}
+    "A step's roofline: the stream shaped like it over `n` floats, beside the plain in-place stream"
+    r = {'in-place': stream_gbs(n, device, reps)}
+    r['shaped'] = stream_gbs(n, device, reps, (nbytes - 12)//8) if nbytes > 12 else r['in-place']
+    return {**r, 'roofline': r['shaped']}
+
 # %% ../nbs/04b_bench.ipynb #72d8fea1
+_over_roof = ("* over 100%: faster than the stream shaped like this step, over as many floats. The steps "
+              "timed share their gradients, so one may find some in cache from the one before; a "
+              "hand-written kernel may beat the compiled stream; or the machine was busier while the "
+              "stream ran: see 'An honest roofline'.")
+
 def bench_optimizers(
     names=None, # Keys of `bench_specs` (default: all)
     shapes=None, # Parameter shapes (default: `shapes_for(13e6)`, 13M floats like a small ResNet)
     steps:int=20, # Timed steps per optimizer
-    warmup:int=3, # Untimed steps first
+    warmup:int=3, # Untimed steps first (compiling happens here)
     device:str='cpu', # Where the parameters live
     file=None, # Where to print the tables (default: stdout)
+    kinds=None, # Which `bench_kinds` to time (default: all but 'torch compiled', slow to compile)
 )->dict: # What was printed, as numbers
-    "Time each optimizer's step against torch's; print ms per step, GB/s, % of the streaming roofline and the ratios"
+    "Time each optimizer's step against torch's; print ms per step, GB/s, % of the roofline, ratios"
     file, names, shapes = file or sys.stdout, names or list(bench_specs), shapes or shapes_for(13e6)
+    kinds = kinds or [k for k in bench_kinds if k != 'torch compiled']
     n = sum(math.prod(s) for s in shapes)
-    roof = stream_gbs(max(n, 1 << 20), device)  # arrays as big as the params, so caches help both alike
-    res = dict(device=str(device), threads=torch.get_num_threads(), torch=torch.__version__, tensors=len(shapes), floats=n,
-               roofline_gbs=roof, optimizers={})
+    base = stream_gbs(max(n, 1 << 20), device)  # arrays as big as the params, so caches help both alike
+    res = dict(device=str(device), threads=torch.get_num_threads(), torch=torch.__version__, tensors=len(shapes),
+               floats=n, roofline_gbs=base, optimizers={})
     print(f"{len(shapes)} tensors, {n/1e6:.1f}M floats on {device} ({res['threads']} threads); "
-          f"streaming roofline {roof:.1f} GB/s", file=file)
+          f"in-place stream {base:.1f} GB/s", file=file)
     for name in names:
         nbytes, ref = bench_specs[name][2], _ref(name)
-        ms = bench_step(_makers(name), shapes, steps, warmup, device)
+        before = roofline_gbs(nbytes, max(n, 1 << 20), device)
+        ms = bench_step(_makers(name, kinds), shapes, steps, warmup, device)
+        after = roofline_gbs(nbytes, max(n, 1 << 20), device)
+        roof = {k: max(before[k], after[k]) for k in before}  # the faster: load only slows a stream
         gbs = {k: nbytes*n/v/1e6 for k, v in ms.items()}
-        ratios = {f'ours fused / {ref}': ms['ours fused']/ms[ref],
-                  'ours eager / torch for-loop': ms['ours eager']/ms['torch for-loop']}
-        res['optimizers'][name] = dict(ms=ms, gbs=gbs, roofline_pct={k: 100*v/roof for k, v in gbs.items()}, ratios=ratios)
-        print(f"\n{name} ({nbytes} bytes per float)   ms/step    GB/s  roofline", file=file)
-        for k, v in ms.items(): print(f"  {k:<22} {v:9.2f} {gbs[k]:7.1f} {100*gbs[k]/roof:8.0f}%", file=file)
+        pct = {k: 100*v/roof['roofline'] for k, v in gbs.items()}
+        pairs = [('ours fused', ref), ('ours fused', 'torch compiled'),
+                 ('ours eager', 'torch for-loop')]
+        ratios = {f'{a} / {b}': ms[a]/ms[b] for a, b in pairs if a in ms and b in ms}
+        res['optimizers'][name] = dict(ms=ms, gbs=gbs, roofline_pct=pct, ratios=ratios,
+                                       roofline_gbs=roof)
+        print(f"\n{name}: {nbytes} bytes per float, roofline {roof['roofline']:.1f} GB/s "
+              f"(in-place {roof['in-place']:.1f}, shaped like {name} {roof['shaped']:.1f})", file=file)
+        print(f"  {'':22} {'ms/step':>9} {'GB/s':>7} {'roofline':>9}", file=file)
+        for k, v in ms.items():
+            star = '*' if pct[k] > 100 else ''
+            print(f"  {k:<22} {v:9.2f} {gbs[k]:7.1f} {pct[k]:8.0f}%{star}", file=file)
         print("  " + ",  ".join(f"{k}: {v:.2f}x" for k, v in ratios.items()), file=file, flush=True)
+        if any(v > 100 for v in pct.values()): print("  " + _over_roof, file=file, flush=True)
     return res
+
+# %% ../nbs/04b_bench.ipynb #3f736424
+def transformer_shapes(d_model:int=384, # Width of the residual stream
+                       layers:int=6, # Transformer blocks
+                       vocab:int=6000, # Token embeddings (the output layer shares them)
+                      )->list: # Parameter shapes
+    "Parameter shapes like a small GPT's: an embedding, then blocks of norms, attention and MLP"
+    d = d_model
+    block = [(d,), (d,), (3*d, d), (3*d,), (d, d), (d,),  # norm; attention's qkv and output
+             (d,), (d,), (4*d, d), (4*d,), (d, 4*d), (d,)]  # norm; MLP
+    return [(vocab, d)] + block*layers + [(d,), (d,)]
 
 # %% ../nbs/04b_bench.ipynb #921fd601
 def bench_sizes(
@@ -131,31 +228,42 @@ def bench_sizes(
     warmup:int=2, # Untimed steps first
     device:str='cpu', # Where the parameters live
     file=None, # Where to print progress (default: stdout)
-)->dict: # {'floats': [...], 'ms': {name: {kind: [ms per size]}}}
-    "Step time against parameter count: ours eager and fused, torch's for-loop and its fastest, for each optimizer"
+)->dict: # 'floats', 'ms' ({name: {kind: [ms per size]}}), 'bytes' and 'roofline_gbs' (per size)
+    "Step time against parameter count: ours eager and fused, torch's for-loop and fastest, roofline"
     file, names = file or sys.stdout, names or list(bench_specs)
-    res = dict(floats=[], ms={nm: {} for nm in names})
+    res = dict(floats=[], ms={nm: {} for nm in names}, roofline_gbs={nm: [] for nm in names},
+               bytes={nm: bench_specs[nm][2] for nm in names})
     for i, size in enumerate(sizes):
         shapes = shapes_for(size)
-        res['floats'].append(sum(math.prod(s) for s in shapes))
+        n = sum(math.prod(s) for s in shapes)
+        res['floats'].append(n)
         line = []
         for nm in names:
-            ms = bench_step(_makers(nm, ('ours eager', 'ours fused', 'torch for-loop', _ref(nm))), shapes, steps, warmup, device)
+            before = roofline_gbs(res['bytes'][nm], n, device)['roofline']
+            kinds = ('ours eager', 'ours fused', 'torch for-loop', _ref(nm))
+            ms = bench_step(_makers(nm, kinds), shapes, steps, warmup, device)
+            roof = max(before, roofline_gbs(res['bytes'][nm], n, device)['roofline'])
+            res['roofline_gbs'][nm].append(roof)
             for k, v in ms.items(): res['ms'][nm].setdefault(k, []).append(v)
-            line.append(f"{nm} {ms['ours fused']:.1f}/{ms[_ref(nm)]:.1f}")
-        print(f"[{i+1}/{len(sizes)}] {res['floats'][-1]/1e6:5.1f}M floats, ms ours fused/torch's fastest: " + ", ".join(line),
-              file=file, flush=True)
+            limit = res['bytes'][nm]*n/roof/1e6  # ms
+            line.append(f"{nm} {ms['ours fused']:.1f}/{ms[_ref(nm)]:.1f}/{limit:.1f}")
+        print(f"[{i+1}/{len(sizes)}] {n/1e6:5.1f}M floats, ms ours fused/torch's fastest/roofline: "
+              + ", ".join(line), file=file, flush=True)
     return res
 
 def plot_sizes(sweep:dict, # `bench_sizes`'s result
                path=None): # Save the PNG here, if given
-    "Log-log plot of ms per step against parameter floats, one panel per optimizer"
+    "Log-log plot of ms per step against parameter floats, a panel per optimizer, roofline dashed"
     import matplotlib.pyplot as plt
     names = list(sweep['ms'])
     fig, axs = plt.subplots(1, len(names), figsize=(3.2*len(names), 3), sharey=True, squeeze=False)
     x = [f/1e6 for f in sweep['floats']]
     for ax, nm in zip(axs[0], names):
         for k, ys in sweep['ms'][nm].items(): ax.plot(x, ys, 'o-', label=k, lw=2 if k.startswith('ours') else 1)
+        if sweep.get('roofline_gbs'):  # sweeps saved before the roofline was recorded have none
+            gbs = sweep['roofline_gbs'][nm]
+            roof = [sweep['bytes'][nm]*f/g/1e6 for f, g in zip(sweep['floats'], gbs)]
+            ax.plot(x, roof, 'k--', lw=1, label='roofline')
         ax.set(xscale='log', yscale='log', title=nm, xlabel='parameters (M floats)')
         ax.legend(fontsize=7)
     axs[0][0].set_ylabel('ms per step')
@@ -167,12 +275,16 @@ def plot_sizes(sweep:dict, # `bench_sizes`'s result
 def startup_times(name:str='Adam', # A key of `bench_specs`
                   floats:float=13e6, # Parameter floats, roughly
                   cache_dir=None, # Compile cache folder for both runs (default: a new temporary one)
-                 )->tuple: # (cold, warm) seconds for the first fused step
-    "Seconds of the first `fused=True` step (it compiles) in a new process: cold (empty compile cache), then warm (reusing it)"
-    code = ("import sys, time, torch; from accel_sgd.bench import bench_specs, shapes_for; "
+                  kind:str='ours fused', # 'ours fused' or 'torch compiled' (one of `bench_kinds`)
+                  steps:int=1, # Steps timed from the first (compiled Momentum compiles again on its 2nd)
+                 )->tuple: # (cold, warm) seconds for the first `steps` steps
+    "Seconds of the first step (it compiles) in a new process: cold (empty compile cache), then warm"
+    code = ("import sys, time, torch; from accel_sgd.bench import _makers, shapes_for; "
             f"ps = [torch.randn(s, requires_grad=True) for s in shapes_for({floats})]\n"
             "for p in ps: p.grad = torch.randn_like(p)\n"
-            f"opt = bench_specs[{name!r}][0](ps, True); t0 = time.perf_counter(); opt.step(); print(time.perf_counter() - t0)")
+            f"opt = _makers({name!r}, [{kind!r}])[{kind!r}](ps); t0 = time.perf_counter()\n"
+            f"for _ in range({steps}): opt.step()\n"
+            "print(time.perf_counter() - t0)")
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, TORCHINDUCTOR_CACHE_DIR=str(cache_dir or tmp))
         def run():
@@ -184,6 +296,15 @@ def startup_times(name:str='Adam', # A key of `bench_specs`
         return run(), run()
 
 # %% ../nbs/04b_bench.ipynb #f24c0904
+@contextlib.contextmanager
+def _no_fd2():
+    "Send file descriptor 2 to /dev/null: kineto, the profiler, writes 'USDT: profiler_start' to it"
+    sys.stderr.flush()
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    try: yield
+    finally: os.dup2(saved, 2); os.close(saved); os.close(null)
+
 def peak_step_memory(opt, # An optimizer whose params have gradients
                     )->int: # Bytes
     "Peak memory allocated during one `opt.step()` above what was allocated before (profiler on CPU, allocator on CUDA)"
@@ -193,7 +314,8 @@ def peak_step_memory(opt, # An optimizer whose params have gradients
         torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats(dev); base = torch.cuda.memory_allocated(dev)
         opt.step(); torch.cuda.synchronize()
         return torch.cuda.max_memory_allocated(dev) - base
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof: opt.step()
+    with _no_fd2(), profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        opt.step()
     cur = peak = 0
     for _, nbytes in profiler_memory_events(prof):  # allocations (+) and frees (-), in time order
         cur += nbytes; peak = max(peak, cur)

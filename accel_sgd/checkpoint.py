@@ -6,12 +6,13 @@ Docs: https://accel-sgd.github.io/accel_sgd/checkpoint.html.md"""
 
 # %% ../nbs/10_checkpoint.ipynb #3819d6f1
 from __future__ import annotations
-import os, random, struct, tempfile, uuid, zipfile
+import os, random, struct, tempfile, uuid, warnings, zipfile
 from pathlib import Path
 import numpy as np
 import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
+from .sgd import SGD
 from .twins import twin_model
 
 # %% auto #0
@@ -75,8 +76,9 @@ def _describe(x)->str:
 def load_checkpoint(
     path, # A file written by `save_checkpoint`
     keys=(), # Keys it must hold
+    map_location='cpu', # Where its tensors go: a device, as `torch.load` takes it (default: the CPU)
 )->dict: # What was saved
-    "Read a checkpoint onto the CPU with `torch.load(weights_only=True)`; `CheckpointError` if it is missing, damaged, or lacks `keys`"
+    "Read a checkpoint with `torch.load(weights_only=True)`, tensors onto `map_location`; `CheckpointError` if it is missing, damaged, or lacks `keys`"
     path = Path(path)
     if not path.exists(): raise CheckpointError(path, "no such file")
     if not path.is_file(): raise CheckpointError(path, "is not a file")
@@ -84,7 +86,9 @@ def load_checkpoint(
     except OSError as e: raise CheckpointError(path, f"cannot be read ({_line(e)})") from None
     if not zipfile.is_zipfile(path):
         raise CheckpointError(path, f"is not a torch checkpoint: it is truncated, or another kind of file ({path.stat().st_size:,} bytes)")
-    try: ck = torch.load(path, map_location='cpu', weights_only=True)
+    if isinstance(map_location, (str, torch.device)) and torch.device(map_location).type == 'cpu':
+        map_location = 'cpu'  # torch.load can't place tensors on 'cpu:0', the CPU's other name
+    try: ck = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e: raise CheckpointError(path, f"is damaged or not a checkpoint ({_line(e)})") from None
     if not isinstance(ck, dict) or ck.get(ckpt_tag) != ckpt_version:
         raise CheckpointError(path, f"is not an accel_sgd checkpoint (version {ckpt_version}): it holds {_describe(ck)}")
@@ -92,20 +96,27 @@ def load_checkpoint(
     return ck
 
 # %% ../nbs/10_checkpoint.ipynb #961ca6df
-def rng_state()->dict: # python's, numpy's and torch's state, under those keys
-    "The state of python's, numpy's and torch's (CPU) global random number generators, in a form `torch.load(weights_only=True)` accepts"
+def rng_state()->dict: # python's, numpy's and torch's state, under those keys, and the GPUs' under 'cuda' if CUDA is in use
+    "The state of python's, numpy's and torch's global random number generators, in a form `torch.load(weights_only=True)` accepts"
     n = np.random.get_state(legacy=False)
-    return dict(python=random.getstate(), torch=torch.get_rng_state(),
-                numpy=dict(key=torch.from_numpy(n['state']['key'].astype(np.int64)), pos=int(n['state']['pos']),
-                           has_gauss=int(n['has_gauss']), gauss=float(n['gauss'])))
+    st = dict(python=random.getstate(), torch=torch.get_rng_state(),
+              numpy=dict(key=torch.from_numpy(n['state']['key'].astype(np.int64)), pos=int(n['state']['pos']),
+                         has_gauss=int(n['has_gauss']), gauss=float(n['gauss'])))
+    if torch.cuda.is_available() and torch.cuda.is_initialized(): st['cuda'] = torch.cuda.get_rng_state_all()  # one per GPU
+    return st
 
 def set_rng_state(state:dict): # What `rng_state` returned (any of its keys may be left out)
-    "Set the global random number generators in `state`"
+    "Set the global random number generators in `state`; the GPUs' only where CUDA has as many GPUs, else a warning"
     if 'python' in state: random.setstate(state['python'])
-    if 'torch' in state: torch.set_rng_state(state['torch'])
+    if 'torch' in state: torch.set_rng_state(state['torch'].cpu())  # states are CPU tensors, wherever the checkpoint was loaded
     if 'numpy' in state:
         n = state['numpy']
-        np.random.set_state(('MT19937', n['key'].numpy().astype(np.uint32), n['pos'], n['has_gauss'], n['gauss']))
+        np.random.set_state(('MT19937', n['key'].cpu().numpy().astype(np.uint32), n['pos'], n['has_gauss'], n['gauss']))
+    if 'cuda' in state:
+        saved, here = len(state['cuda']), torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if here == saved: torch.cuda.set_rng_state_all([s.cpu() for s in state['cuda']])
+        else: warnings.warn(f"the CUDA random state of {saved} GPU{'s'*(saved != 1)} is not restored: this machine has "
+                            f"{here or 'no'} CUDA GPU{'s'*(here != 1)}; random numbers drawn on a GPU will differ", stacklevel=2)
 
 # %% ../nbs/10_checkpoint.ipynb #24f0b30c
 def same_bits(a, # A tensor, number or string, or a dict, list or tuple of them
@@ -135,7 +146,7 @@ def restore_optimizer(
     saved:dict, # What `optimizer_state` returned
     path='checkpoint', # The checkpoint, named in errors
 ):
-    "Load `saved` into `opt` once its class, number of groups and param shapes match; `opt`'s groups keep their own `run_keys`"
+    "Load `saved` into `opt` once its class, number of groups and param shapes match; `opt`'s groups keep their own `run_keys`; state goes where `opt` keeps it"
     if not (isinstance(saved, dict) and {'cls', 'shapes', 'state'} <= saved.keys()):
         raise CheckpointError(path, "its optimizer entry was not written by optimizer_state")
     if saved['cls'] != type(opt).__name__:
@@ -149,9 +160,16 @@ def restore_optimizer(
         for j, (sa, sb) in enumerate(zip(a, b)):
             if list(sa) != sb: raise CheckpointError(path, f"param {j} of param group {i} has shape {tuple(sa)}, the optimizer's has {tuple(sb)}")
     keep = [{k: g[k] for k in run_keys if k in g} for g in opt.param_groups]
-    try: opt.load_state_dict(saved['state'])
+    try:
+        steps = []  # ours keep `step` on the CPU, where `init_state` makes it, fused or not (torch: on the param's device if fused)
+        if isinstance(opt, SGD):
+            ids = [i for g in saved['state']['param_groups'] for i in g['params']]
+            steps = [(p, st['step'].to('cpu', copy=True)) for i, p in zip(ids, (p for g in opt.param_groups for p in g['params']))
+                     if isinstance(st := saved['state']['state'].get(i, {}), dict) and isinstance(st.get('step'), Tensor)]
+        opt.load_state_dict(saved['state'])  # torch's: other state to its param's device and dtype
     except Exception as e: raise CheckpointError(path, f"its optimizer state does not load ({_line(e)})") from None
     for g, k in zip(opt.param_groups, keep): g.update(k)
+    for p, step in steps: opt.state[p]['step'] = step
 
 def _few(keys:list)->str: return ', '.join(keys[:3]) + (f" and {len(keys)-3} more" if len(keys) > 3 else '')
 
@@ -228,9 +246,10 @@ class CheckpointCB:
     def __init__(self,
                  path=None, # Checkpoint to write after every epoch (None: none)
                  resume=None, # Checkpoint to resume from (None: start afresh); read at once, so a bad file fails early
-                 meta:dict|None=None): # Settings of the run, saved with it; a resume must have the same ones (None: not checked)
+                 meta:dict|None=None, # Settings of the run, saved with it; a resume must have the same ones (None: not checked)
+                 map_location='cpu'): # Where the resumed checkpoint's tensors are loaded: the device the run trains on, or the CPU
         self.path, self.resume, self.meta = path, resume, meta
-        self.ck = load_checkpoint(resume, keys=ckpt_keys) if resume is not None else None
+        self.ck = load_checkpoint(resume, keys=ckpt_keys, map_location=map_location) if resume is not None else None
         if self.ck is not None and meta is not None and (saved := self.ck['meta']) != meta:
             diff = [k for k in {**saved, **self.meta} if saved.get(k, None) != self.meta.get(k, None)]
             show = lambda d: ', '.join(f"{k}={d.get(k)!r}" for k in diff)
@@ -269,7 +288,7 @@ class CheckpointCB:
         try:
             for s, saved in zip(scheds, ck['scheds']): s.load_state_dict(saved['state'])
             set_rng_state(ck['rng'])
-            if gen is not None: gen.set_state(ck['data'])
+            if gen is not None: gen.set_state(ck['data'].cpu())  # a CPU generator's state
         except Exception as e: raise CheckpointError(p, f"its scheduler or random state does not load ({_line(e)})") from None
         for name, (cb, attrs) in self._logs(learn).items():
             for a in attrs:

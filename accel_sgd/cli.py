@@ -11,13 +11,14 @@ from functools import partial
 from pathlib import Path
 import torch
 from .data import DataMissing, find_fashion_mnist, fashion_mnist_batches
+from .learner import as_device
 from .lesson import optimizers, schedules, train
 from .twins import twins as _twins, check_twin, describe, our_opt, torch_twin  # `twins`: see Moved names
 from .bench import bench_specs, bench_optimizers, bench_sizes, plot_sizes, shapes_for, startup_times
 
 # %% auto #0
-__all__ = ['compare', 'save_results', 'demo', 'bench', 'positive_int', 'positive_float', 'opt_name', 'opt_list', 'bench_list',
-           'size_list', 'device_name', 'make_parser', 'main']
+__all__ = ['compare', 'device_line', 'save_results', 'demo', 'bench', 'positive_int', 'positive_float', 'opt_name', 'opt_list',
+           'bench_list', 'size_list', 'device_name', 'make_parser', 'main']
 
 # %% ../nbs/08_cli.ipynb #a1b226c5
 def compare(
@@ -29,19 +30,27 @@ def compare(
     json_path=None, # Write `{name: {accuracy, loss, seconds}}` here
     plot_path=None, # Write a PNG of the loss curves here
     file=None, # Where to print (default: stdout)
+    device=None, # Where to train: 'cpu', 'cuda', 'cuda:1', 'mps' (None: `default_device()`)
 )->dict: # `train`'s result for each optimizer
     "Train the lesson's model with each optimizer in `opts`; print a table and optionally write JSON and a PNG"
-    file = file or sys.stdout
+    file, device = file or sys.stdout, as_device(device)
     dls = fashion_mnist_batches(data, bs=bs, seed=seed)
+    print(device_line(device), file=file, flush=True)
     res = {}
     for i, name in enumerate(opts):
         print(f"[{i+1}/{len(opts)}] {name}, lr {optimizers[name][1]:g}, {epochs} epoch{'s'*(epochs != 1)}", file=file, flush=True)
-        res[name] = train(name, epochs=epochs, seed=seed, data=dls, file=file)
+        res[name] = train(name, epochs=epochs, seed=seed, data=dls, file=file, device=device, progress='plain')
     print(f"\n{'optimizer':<10} {'lr':>7} {'accuracy':>9} {'loss':>7} {'seconds':>8}", file=file)
     for name, r in res.items():
         print(f"{name:<10} {optimizers[name][1]:>7g} {r['accuracy']:>9.4f} {r['loss']:>7.4f} {r['seconds']:>8.1f}", file=file)
     save_results(res, json_path, plot_path, file)
     return res
+
+def device_line(
+    device:torch.device, # The device a run trains on
+)->str:
+    "The line a run prints to say where it trains: `device: cpu`, or `device: cuda:0 (NVIDIA H100 ...)` with the GPU's name"
+    return f"device: {device}" + (f" ({torch.cuda.get_device_name(device)})" if device.type == 'cuda' else '')
 
 def save_results(res:dict, # `train`'s result for each optimizer, by name
                  json_path=None, # Write `{name: {accuracy, loss, seconds}}` here
@@ -164,14 +173,11 @@ def size_list(
     return [positive_float(o.strip()) for o in s.split(',') if o.strip()] or positive_float('')
 
 def device_name(
-    s:str, # Command-line text
+    s:str, # Command-line text: cpu, cuda, cuda:N or mps
 )->str:
-    "Parse a torch device that exists here"
-    try: d = torch.device(s)
-    except RuntimeError: raise argparse.ArgumentTypeError(f"not a torch device: {s!r}") from None
-    if d.type == 'cuda' and not torch.cuda.is_available(): raise argparse.ArgumentTypeError("cuda is not available on this machine")
-    if d.type not in ('cpu', 'cuda'): raise argparse.ArgumentTypeError(f"choose cpu or cuda, not {s!r}")
-    return str(d)
+    "Parse a torch device that this machine has (see `as_device`), for every subcommand's `--device`"
+    try: return str(as_device(s))
+    except ValueError as e: raise argparse.ArgumentTypeError(str(e)) from None
 
 # %% ../nbs/08_cli.ipynb #14c045c3
 def make_parser()->argparse.ArgumentParser:
@@ -186,6 +192,8 @@ def make_parser()->argparse.ArgumentParser:
         sp.add_argument('--seed', type=int, default=42, help='random seed (default: 42)')
         sp.add_argument('--json', metavar='PATH', help='write the results as JSON')
         sp.add_argument('--plot', metavar='PATH', help='write a PNG of the loss curves')
+        sp.add_argument('--device', type=device_name, help='where to train: cpu, cuda, cuda:N or mps '
+                        '(default: the first this machine has of cuda, mps and cpu)')
     c = sub.add_parser('compare', help="train the lesson's model with each optimizer and compare them (the main job)")
     c.add_argument('--opts', type=opt_list, default=['sgd', 'momentum', 'rmsprop', 'adam'],
                    help=f"comma-separated optimizers from {','.join(optimizers)} (default: sgd,momentum,rmsprop,adam)")
@@ -206,7 +214,7 @@ def make_parser()->argparse.ArgumentParser:
     b.add_argument('--floats', type=positive_float, default=13, help='millions of parameter floats for the tables (default: 13)')
     b.add_argument('--sizes', type=size_list, default=[1, 3, 10, 30, 50], help='millions of parameter floats for the sweep (default: 1,3,10,30,50)')
     b.add_argument('--steps', type=positive_int, default=20, help='timed steps per optimizer (default: 20)')
-    b.add_argument('--device', type=device_name, help='cpu or cuda (default: cuda if available)')
+    b.add_argument('--device', type=device_name, help='cpu, cuda, cuda:N or mps (default: cuda if available, else cpu)')
     b.add_argument('--startup', action='store_true', help='also time the first fused step in fresh processes, cold and warm (about 30 s)')
     b.add_argument('--json', metavar='PATH', help='write all the figures as JSON')
     b.add_argument('--plot', metavar='PATH', default='bench.png', help='PNG of step time against parameter count (default: bench.png)')
@@ -220,6 +228,10 @@ def _check_outputs(p, args):
         if path and not Path(path).resolve().parent.is_dir(): p.error(f"--{opt} {path}: folder {Path(path).parent} does not exist")
         if path and Path(path).is_dir(): p.error(f"--{opt} {path} is a folder, not a file")
 
+def _warning_line(message, category, filename, lineno, file=None, line=None):
+    "Show a warning as one line on stderr, `accel-sgd: warning: ...`, without the code that raised it"
+    print(f"accel-sgd: warning: {message}", file=sys.stderr, flush=True)
+
 def main(
     argv:list|None=None): # Arguments, without the program name (default: `sys.argv[1:]`)
     "Entry point of the `accel-sgd` command"
@@ -227,6 +239,14 @@ def main(
     args = p.parse_args(argv)
     if args.cmd is None: p.print_help(); return 0
     t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.showwarning = _warning_line  # until main returns
+        _run(p, args)
+    print(f"({time.perf_counter()-t0:.1f} s)")
+    return 0
+
+def _run(p, args):
+    "Run the subcommand in `args`; a mistake is one line on stderr and exit code 2"
     try:
         if args.cmd == 'demo': demo(args.steps, args.seed)
         elif args.cmd == 'bench':
@@ -236,17 +256,16 @@ def main(
             _check_outputs(p, args)
             find_fashion_mnist(args.data)  # a missing data set is reported before any work starts
             if args.cmd == 'compare':
-                compare(args.opts, args.epochs, args.bs, args.data, args.seed, args.json, args.plot)
+                compare(args.opts, args.epochs, args.bs, args.data, args.seed, args.json, args.plot, device=args.device)
             else:
                 print(f"{args.opt}, lr {args.lr or optimizers[args.opt][1]:g}, schedule {args.sched}, {args.epochs} epoch{'s'*(args.epochs != 1)}", flush=True)
+                print(device_line(as_device(args.device)), flush=True)
                 r = train(args.opt, args.lr, args.epochs, args.sched, args.bs, args.seed, args.data,
-                          checkpoint=args.checkpoint or args.resume, resume=args.resume)  # a resumed run keeps saving to its file
+                          checkpoint=args.checkpoint or args.resume, resume=args.resume, device=args.device, progress='plain')  # a resumed run keeps saving to its file
                 print(f"accuracy {r['accuracy']:.4f}, loss {r['loss']:.4f}")
                 save_results({args.opt: r}, args.json, args.plot)
     except (DataMissing, ValueError, OSError, RuntimeError) as e: p.error(str(e))
     except KeyboardInterrupt: p.exit(130, "accel-sgd: interrupted\n")
-    print(f"({time.perf_counter()-t0:.1f} s)")
-    return 0
 
 # %% ../nbs/08_cli.ipynb #82bc4f97
 def _old_twins():

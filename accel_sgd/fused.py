@@ -6,17 +6,18 @@ Docs: https://accel-sgd.github.io/accel_sgd/fused.html.md"""
 
 # %% ../nbs/04_fused.ipynb #5855c826
 from __future__ import annotations
-import importlib, numbers, sys, types, warnings
+import importlib, numbers, operator, sys, types, warnings
 import torch
 from torch import Tensor
 from . import torch_private
 
 # %% auto #0
-__all__ = ['serial_below', 'fused_chunk', 'engine', 'FusedEngine', 'fused_step']
+__all__ = ['serial_below', 'fused_chunk', 'chunk_for', 'engine', 'FusedEngine', 'fused_step']
 
 # %% ../nbs/04_fused.ipynb #b9dc649c
 serial_below = 16384  # size threshold: params with fewer elements run compiled on one thread, as ATen's own kernels do
 fused_chunk = 8  # params per compiled call; a group's last chunk is padded with tiny dummies, so every call has one signature
+chunk_for = dict(cuda=32)  # params per call by device type, where not `fused_chunk` (GPUs: fewer, larger calls)
 
 class FusedEngine:
     "The fused path's compiled code, caches and record of fallbacks, all in one object you can `reset`"
@@ -31,9 +32,10 @@ class FusedEngine:
         self.dummies = {}  # chunk key -> tiny (param, grad, state) triples that pad a chunk
         self.standins = {}  # optimizer class -> the stand-in `self` that its hooks are compiled with
         self.fallbacks = []  # one line per group and reason params ran eagerly: class, group, why
-        self.stats = dict(compiles=0, fallbacks=0)  # graphs compiled (fast path), `fallbacks` lines
+        self.stats = dict(compiles=0, fallbacks=0, replays=0)  # graphs compiled, `fallbacks` lines, steps replayed
         self.private = torch_private.available  # the fast path, or plain public torch.compile?
         self._said_public, self._graphs = False, []
+        self.generation = getattr(self, 'generation', 0) + 1  # optimizers' cached calls from before a reset are stale
 
 engine = FusedEngine()
 
@@ -74,7 +76,8 @@ def _entry(p, g, state):
     st = {k: see(v) if isinstance(v, Tensor) and _local(v).shape == lp.shape else v
           for k,v in state.items()}
     layout = tuple((k, v.dtype, v.dim()) if isinstance(v, Tensor) else (k, type(v)) for k,v in st.items())
-    key = (n < serial_below, lp.dtype, g.dtype, lp.device, layout, tiny)
+    small = n < serial_below and lp.device.type == 'cpu'  # one thread (a GPU has no threads to spare)
+    key = (small, lp.dtype, g.dtype, lp.device, layout, tiny)
     return dict(param=p, ptr=lp.data_ptr(), p=see(p), st=st, key=key, n=n, gdtype=g.dtype,
                 tiny=tiny, vals=tuple(state.values()), state=state,
                 shape=lp.shape, stride=lp.stride())
@@ -154,6 +157,10 @@ def _compiled_for(key):
     return engine.compiled[key]
 
 # %% ../nbs/04_fused.ipynb #78ce4a40
+def _size(key):
+    "Params per compiled call for chunk `key`: `chunk_for[device type]`, else `fused_chunk`"
+    return chunk_for.get(key[1][3].type, fused_chunk)
+
 def _pad(key, e, n):
     "`n` tiny dummy (param, grad, state) triples shaped like entry `e`, to fill up a chunk"
     if key not in engine.dummies:
@@ -164,7 +171,7 @@ def _pad(key, e, n):
             return v.clone()
         shape = 2 if tiny is None else tiny
         g = lambda: torch.zeros(shape, dtype=e['gdtype'], device=e['p'].device)
-        engine.dummies[key] = [(mk(e['p']), g(), {k: mk(v) for k,v in e['st'].items()}) for _ in range(fused_chunk)]
+        engine.dummies[key] = [(mk(e['p']), g(), {k: mk(v) for k,v in e['st'].items()}) for _ in range(_size(key))]
     return engine.dummies[key][:n]
 
 def _dry_run(opt, key, e, hp, reg):
@@ -175,12 +182,17 @@ def _dry_run(opt, key, e, hp, reg):
 
 _direct_args = ("L['ps']", "L['gs']", "L['states']", "L['hp']")  # what a direct call passes
 
+def _padded(key, entries, G):
+    "The lists a chunk's compiled code takes: params, grads `G` and states, filled up to `_size(key)` with dummies"
+    P, S = [e['p'] for e in entries], [e['st'] for e in entries]
+    if engine.private and len(P) < _size(key):  # the fast path calls with a full chunk
+        pad = _pad(key, entries[0], _size(key) - len(P))
+        P, G, S = P + [d[0] for d in pad], G + [d[1] for d in pad], S + [d[2] for d in pad]
+    return P, G, S
+
 def _call(opt, key, entries, G, hp, reg):
     "Run one chunk: straight into the compiled graph once it is known, else through torch.compile (compiling if need be)"
-    P, S = [e['p'] for e in entries], [e['st'] for e in entries]
-    if engine.private and len(P) < fused_chunk:  # the fast path calls with a full chunk
-        pad = _pad(key, entries[0], fused_chunk - len(P))
-        P, G, S = P + [d[0] for d in pad], G + [d[1] for d in pad], S + [d[2] for d in pad]
+    P, G, S = _padded(key, entries, G)
     direct = engine.direct.get(key)
     if direct: return direct[1](*direct[0](dict(ps=P, gs=G, states=S, hp=hp)))  # the hot path
     if key not in engine.compiled: _dry_run(opt, key, entries[0], hp, reg)
@@ -273,6 +285,61 @@ def _check_devices(opt, group, ps):
     raise RuntimeError(f"`fused=True` requires the params of a param group on one device, "
                        f"but {where} has params on {', '.join(sorted(map(str, devs)))}")
 
+# %% ../nbs/04_fused.ipynb #3cb48b8c
+def _remember(opt, group, plan, done, order, hp, switches):
+    "Keep this step's calls for the next: each chunk's graph and argument list, and which slots hold gradients"
+    calls, slots = [], [None]*len(group['params'])
+    for key, es, gs in done:
+        direct = engine.direct.get(key)
+        if direct is None: return  # compiled, but not yet into one graph to call directly: ask again next step
+        P, G, S = _padded(key, es, gs)
+        args = list(direct[0](dict(ps=P, gs=G, states=S, hp=hp)))
+        at = [(a, order[id(e)]) for a, x in enumerate(args) for e, g in zip(es, gs) if x is g]
+        if len(at) != len(es): return  # each gradient must be in exactly one slot
+        calls.append((direct[1], args, at))
+        for e in es: slots[order[id(e)]] = e
+    dt = any(e is not None and _is_dtensor(e['param']) for e in slots)
+    plan['fast'] = dict(switches, gen=engine.generation, slots=slots, calls=calls, dtensor=dt,
+                        grads=[None]*len(slots), views=[None]*len(slots),
+                        shared=[False]*len(slots))
+
+def _replay(opt, group, plan, hn, prep):
+    "Run `group`'s step as the calls `_remember` kept, if nothing they rely on changed; else return False"
+    f, params = plan.get('fast'), group['params']
+    if (f is None or f['gen'] != engine.generation or f['prep'] != prep or len(params) != len(f['slots'])
+        or (hn['weight_decay'] != 0) != f['reg']): return False
+    hp = _scalars(plan, hn)  # refills the 0-d hyperparameters in place
+    if _sig(hp) != f['hsig']: return False
+    grads, dt, new = f['grads'], f['dtensor'], []
+    for i, (p, e) in enumerate(zip(params, f['slots'])):
+        g = p.grad
+        if e is None:
+            if g is None: continue
+            return False  # a param that had no gradient has one now
+        if g is None or e['param'] is not p: return False
+        if prep: g = opt.prep_grad(p, hn)
+        elif g is grads[i] and f['shared'][i]: continue  # the same gradient as last step, and its view
+        lg = _local(g) if dt else g
+        if lg.is_sparse or lg.dtype != e['gdtype']: return False
+        new.append((i, g, lg))
+    for e in f['slots']:  # the state replaced, or `p.data` swapped, since last step?
+        if e is None: continue
+        s = opt.state.get(e['param'])
+        if s is None:
+            if e['state']: return False
+        elif s is not e['state'] or len(s) != len(e['vals']) or not all(map(operator.is_, s.values(), e['vals'])):
+            return False
+        if (_local(e['param']) if dt else e['param']).data_ptr() != e['ptr']: return False
+    views, shared = f['views'], f['shared']
+    for i, g, lg in new:  # a view shares the gradient's memory, unless it had to be copied into p's layout
+        grads[i], views[i] = g, _grad_view(f['slots'][i], lg)
+        shared[i] = views[i].data_ptr() == lg.data_ptr()
+    for fn, args, at in f['calls']:
+        for a, i in at: args[a] = views[i]
+        fn(*args)
+    engine.stats['replays'] += 1
+    return True
+
 # %% ../nbs/04_fused.ipynb #8890d333
 def _stale(e, p, g, state):
     "Is cached entry `e` missing or stale (state reloaded, `p.data` replaced, a new grad dtype)?"
@@ -283,9 +350,12 @@ def _stale(e, p, g, state):
 def fused_step(opt, # The optimizer
                group:dict): # One of its param groups
     "Update `group`'s params with `opt`'s own `reg_step` and `opt_step`, compiled into fused kernels, chunk by chunk"
+    plan, hn = _plan(opt, group), opt.hyper_numbers(group)  # hn: tensor hyperparameters read as numbers
+    prep = hn['rescale_grad'] != 1 or hn['clip_gradient'] is not None or hn['maximize']
+    if _replay(opt, group, plan, hn, prep): return  # nothing changed since the last step: its calls again
+    plan.pop('fast', None)
     live = [p for p in group['params'] if p.grad is not None]
     _check_devices(opt, group, live)  # before anything changes
-    plan, hn = _plan(opt, group), opt.hyper_numbers(group)  # hn: tensor hyperparameters read as numbers
     if plan['eager']:
         for p in live: opt.param_step(p, group, hn)
         return
@@ -293,9 +363,9 @@ def fused_step(opt, # The optimizer
         engine._said_public = True
         warnings.warn("fused=True: this torch lacks private APIs the fast path needs "
                       f"({', '.join(torch_private.missing) or 'switched off'}), so it runs on plain torch.compile, one param per call")
-    prep = hn['rescale_grad'] != 1 or hn['clip_gradient'] is not None or hn['maximize']
-    todo, entries = {}, plan['entries']
-    for p in live:
+    todo, entries, order, eager = {}, plan['entries'], {}, False
+    for i, p in enumerate(group['params']):
+        if p.grad is None: continue
         g = opt.prep_grad(p, hn) if prep else p.grad
         e = entries.get(p)
         state = (opt.state[p] if p in opt.state else  # no state: the cached entry's own empty dict
@@ -309,22 +379,27 @@ def fused_step(opt, # The optimizer
             _relay(p, state)
             if (why := _eager_reason(p, g, state)) is None: e = entries[p] = _entry(p, g, state)
         if why is not None:
-            entries.pop(p, None); _say(opt, group, plan, why)
+            entries.pop(p, None); _say(opt, group, plan, why); eager = True
             opt.param_step(p, group, hn); continue
+        order[id(e)] = i  # where in the group
         es, gs = todo.setdefault(e['key'], ([], []))
         es.append(e); gs.append(_grad_view(e, _local(g)))
     if not todo: return
     reg, hp = hn['weight_decay'] != 0, _scalars(plan, hn)
-    hsig = _sig(hp)
+    hsig, done = _sig(hp), []
     for ekey, (es, gs) in todo.items():
         key = (type(opt), ekey, reg, hsig)
-        for i in range(0, len(es), fused_chunk):
+        c = _size(key)
+        for i in range(0, len(es), c):
             if not plan['eager']:
                 try:
-                    _call(opt, key, es[i:i+fused_chunk], gs[i:i+fused_chunk], hp, reg)
+                    _call(opt, key, es[i:i+c], gs[i:i+c], hp, reg)
+                    done.append((key, es[i:i+c], gs[i:i+c]))
                     continue
                 except Exception as err: _fall_back(opt, group, plan, err)
-            for e in es[i:i+fused_chunk]: opt.param_step(e['param'], group, hn)
+            for e in es[i:i+c]: opt.param_step(e['param'], group, hn)
+    if not eager and not plan['eager'] and engine.private:  # every param compiled: keep the calls for next step
+        _remember(opt, group, plan, done, order, hp, dict(hsig=hsig, reg=reg, prep=prep))
 
 # %% ../nbs/04_fused.ipynb #08a02591
 _moved = dict.fromkeys(['resnet_shapes', 'shapes_for', 'bench_step', 'stream_gbs', 'bench_specs', 'bench_optimizers', 'bench_sizes',

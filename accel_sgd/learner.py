@@ -17,8 +17,9 @@ import matplotlib.pyplot as plt
 from .sgd import SGD
 
 # %% auto #0
-__all__ = ['act_gr', 'GeneralRelu', 'conv', 'init_weights', 'get_model', 'Callback', 'Learner', 'MetricsCB', 'in_jupyter',
-           'ProgressCB', 'BaseSchedCB', 'BatchSchedCB', 'EpochSchedCB', 'RecorderCB', 'lr_of', 'mom_of', 'set_seed']
+__all__ = ['act_gr', 'GeneralRelu', 'conv', 'init_weights', 'get_model', 'Callback', 'default_device', 'as_device', 'Learner',
+           'MetricsCB', 'in_jupyter', 'ProgressCB', 'BaseSchedCB', 'BatchSchedCB', 'EpochSchedCB', 'RecorderCB',
+           'lr_of', 'mom_of', 'set_seed']
 
 # %% ../nbs/06_learner.ipynb #ff54bab9
 class GeneralRelu(nn.Module):
@@ -77,6 +78,39 @@ class Callback:
     order = 0
     def __init__(self): pass # Callbacks take their own settings
 
+# %% ../nbs/06_learner.ipynb #7d5628c9
+def default_device()->torch.device:
+    "The fastest device here: CUDA if torch sees a GPU, else Apple's MPS, else the CPU"
+    if torch.cuda.is_available(): return torch.device('cuda')
+    if torch.backends.mps.is_available(): return torch.device('mps')
+    return torch.device('cpu')
+
+# %% ../nbs/06_learner.ipynb #d4b97b0e
+def as_device(d=None, # 'cpu', 'cuda', 'cuda:N', 'mps', a `torch.device`, or None for `default_device()`
+             )->torch.device:
+    "`d` as a `torch.device` this machine has; a one-line `ValueError` saying why if it has none"
+    if d is None: return default_device()
+    try: dev = torch.device(d)
+    except (RuntimeError, TypeError, ValueError):
+        raise ValueError(f"not a device: {d!r}; expected cpu, cuda, cuda:N or mps") from None
+    if dev.type == 'cuda':
+        if not torch.cuda.is_available():
+            built = torch.version.cuda or torch.version.hip  # None: a CPU-only build of torch
+            raise ValueError(f"{d!r}: CUDA is not available on this machine "
+                             f"({'torch sees no GPU' if built else 'this torch is built for the CPU only'})")
+        n = torch.cuda.device_count()
+        if dev.index is not None and dev.index >= n:
+            raise ValueError(f"{d!r}: this machine has {n} CUDA device{'s'*(n != 1)}, "
+                             f"cuda:0{f' to cuda:{n-1}' if n > 1 else ''}")
+    elif dev.type == 'mps':
+        if not torch.backends.mps.is_available():
+            raise ValueError(f"{d!r}: MPS (the GPU of Apple silicon) is not available on this machine")
+        if dev.index not in (None, 0): raise ValueError(f"{d!r}: MPS is one device, mps (or mps:0)")
+    elif dev.type == 'cpu':
+        if dev.index not in (None, 0): raise ValueError(f"{d!r}: the CPU is one device, cpu (or cpu:0)")
+    else: raise ValueError(f"{d!r}: training runs on cpu, cuda or mps, not {dev.type}")
+    return dev
+
 # %% ../nbs/06_learner.ipynb #54ceb989
 class Learner:
     "Train `model` on `dls = (train, valid)` with `opt_func`, calling each callback's hooks"
@@ -86,9 +120,10 @@ class Learner:
                  loss_func=F.cross_entropy, # Loss function of `(preds, y)`
                  lr:float=0.1, # Learning rate passed to `opt_func`
                  cbs:list|None=None, # Callbacks
-                 opt_func=SGD): # Optimizer constructor taking `(params, lr)`
+                 opt_func=SGD, # Optimizer constructor taking `(params, lr)`
+                 device=None): # Where to train: 'cpu', 'cuda', 'cuda:1', 'mps'... (None: `default_device()`)
         self.model, self.dls, self.loss_func, self.lr = model, dls, loss_func, lr
-        self.opt_func, self.cbs = opt_func, list(cbs or [])
+        self.opt_func, self.cbs, self.device = opt_func, list(cbs or []), as_device(device)
 
     def callback(self, name:str): # Hook name, e.g. `after_batch`
         "Call hook `name` of every callback that has one, in `order`"
@@ -101,8 +136,10 @@ class Learner:
         self.model.train(training)
         self.dl = self.dls[0] if training else self.dls[1]
         self.callback('before_epoch')
+        nb = self.device.type == 'cuda'  # a copy to a GPU may overlap its work; elsewhere, plain copies
         with torch.set_grad_enabled(training):
-            for self.iter, (self.xb, self.yb) in enumerate(self.dl):
+            for self.iter, (xb, yb) in enumerate(self.dl):
+                self.xb, self.yb = xb.to(self.device, non_blocking=nb), yb.to(self.device, non_blocking=nb)
                 self.preds = self.model(self.xb)
                 self.loss = self.loss_func(self.preds, self.yb)
                 if training:
@@ -113,8 +150,9 @@ class Learner:
         self.callback('after_epoch')
 
     def fit(self, n_epochs:int=1): # Epochs in all: a resumed run counts the saved ones too
-        "Create the optimizer, then train and validate epochs `start_epoch` to `n_epochs`−1"
+        "Move the model to `device`, create the optimizer, then train and validate epochs `start_epoch` to `n_epochs`−1"
         self.n_epochs, self.start_epoch = n_epochs, 0
+        self.model.to(self.device)  # before the optimizer is made, so that it holds the moved params
         self.opt = self.opt_func(self.model.parameters(), self.lr)
         self.callback('before_fit')  # a callback may load a checkpoint and move `start_epoch` on
         for self.epoch in range(self.start_epoch, n_epochs):
@@ -161,12 +199,13 @@ class ProgressCB(Callback):
     order = MetricsCB.order + 1
     def __init__(self,
                  plot:bool=True, # Live plot of the losses (Jupyter only)
-                 file=None): # Where plain lines go (default: stdout)
-        self.plot, self.file = plot, file
+                 file=None, # Where plain lines go (default: stdout)
+                 plain:bool=False): # Plain lines in Jupyter too, as a command-line tool shows them
+        self.plot, self.file, self.plain = plot, file, plain
     def before_fit(self, learn):
         "Find the `MetricsCB`; in Jupyter, the bar opens at the first epoch"
         self.metrics = next(cb for cb in learn.cbs if isinstance(cb, MetricsCB))
-        self.nb, self.mbar = in_jupyter(), None
+        self.nb, self.mbar = in_jupyter() and not self.plain, None
     def before_epoch(self, learn):
         "Open the bar over this run's epochs at its first, then a bar over the batches (Jupyter)"
         if not self.nb: return
@@ -269,6 +308,8 @@ def mom_of(
     return pg['betas'][0] if 'betas' in pg else pg.get('momentum', 0.)
 
 # %% ../nbs/06_learner.ipynb #459ad2ee
-def set_seed(seed:int): # The seed
-    "Seed python, numpy and torch"
+def set_seed(seed:int, # The seed
+             deterministic:bool=True): # Also make cuDNN use deterministic kernels, so GPU runs repeat exactly
+    "Seed python, numpy and torch (on every device)"
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
+    if deterministic: torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False

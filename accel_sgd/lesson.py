@@ -14,8 +14,8 @@ from .momentum import Momentum
 from .rmsprop import AdaGrad, RMSProp
 from .adam import Adam
 from .data import fashion_mnist_batches
-from .learner import (BatchSchedCB, EpochSchedCB, Learner, MetricsCB, ProgressCB, RecorderCB, get_model,
-                               lr_of, mom_of, set_seed)
+from .learner import (BatchSchedCB, EpochSchedCB, Learner, MetricsCB, ProgressCB, RecorderCB, as_device,
+                               default_device, get_model, lr_of, mom_of, set_seed)
 from .checkpoint import CheckpointCB
 from .twins import our_opt, torch_twin
 
@@ -67,24 +67,26 @@ def train(
     bs:int=1024, # Batch size
     seed:int=42, # Seed for the model init and the shuffling
     data=None, # Folder holding Fashion-MNIST (see `find_fashion_mnist`), or `(train, valid)` batches
-    progress:bool=True, # Show progress (plain lines outside Jupyter)
+    progress:bool|str=True, # Show progress: True (plain lines outside Jupyter), 'plain' (plain lines everywhere), False
     file=None, # Where plain progress lines go (default: stdout)
     checkpoint=None, # Save a checkpoint here after every epoch, atomically (see `CheckpointCB`)
     resume=None, # Go on from this checkpoint, saved by a run with the same settings; `epochs` counts the saved epochs too
     cbs:list|None=None, # More callbacks for the `Learner`
+    device=None, # Where to train: 'cpu', 'cuda', 'cuda:1', 'mps', a `torch.device` (None: `default_device()`)
 )->dict: # accuracy, loss, seconds, history, and the `metrics` and `recorder` callbacks
     "Train the lesson's model on Fashion-MNIST with one of our optimizers; return the final validation accuracy and loss"
     opt_func, lr = pick_optimizer(opt, lr)
     if sched not in schedules: raise ValueError(f"unknown schedule {sched!r}; choose from {', '.join(schedules)}")
+    device = as_device(device)  # a device this machine lacks is reported before any work starts
     ckcb = None
     if checkpoint is not None or resume is not None:  # made first: a bad `resume` file is reported before the data is loaded
         dbs = getattr(data[0], 'bs', None) if isinstance(data, tuple) else bs
         meta = dict(opt=opt, lr=lr, sched=sched, bs=dbs, **({'epochs': epochs} if sched != 'none' else {}))  # a schedule spans `epochs`
-        ckcb = CheckpointCB(checkpoint, resume, meta)
+        ckcb = CheckpointCB(checkpoint, resume, meta, map_location=device)  # loaded onto the device it resumes on
     dls = data if isinstance(data, tuple) else fashion_mnist_batches(data, bs=bs, seed=seed)
     set_seed(seed); dls[0].gen.manual_seed(seed)
     met, rec = MetricsCB(), RecorderCB(lr=lr_of, mom=mom_of)
-    learn_cbs = [met, rec] + ([ProgressCB(file=file)] if progress else []) + list(cbs or [])
+    learn_cbs = [met, rec] + ([ProgressCB(file=file, plain=progress == 'plain')] if progress else []) + list(cbs or [])
     if (s := make_sched(sched, epochs, len(dls[0]), lr)) is not None: learn_cbs.append(s)
     if ckcb is not None:
         learn_cbs.append(ckcb)
@@ -92,7 +94,7 @@ def train(
             print(f"resuming from {resume}: {ckcb.epochs_done} of {epochs} epoch{'s'*(epochs != 1)} done"
                   + (", nothing left to train" if ckcb.epochs_done == epochs else ''), file=file or sys.stdout, flush=True)
     t0 = time.perf_counter()
-    Learner(get_model(), dls, lr=lr, cbs=learn_cbs, opt_func=opt_func).fit(epochs)
+    Learner(get_model(), dls, lr=lr, cbs=learn_cbs, opt_func=opt_func, device=device).fit(epochs)
     last = met.history[-1]
     return dict(accuracy=last['accuracy'], loss=last['valid_loss'], seconds=time.perf_counter()-t0,
                 history=met.history, metrics=met, recorder=rec)
@@ -112,18 +114,21 @@ lesson_table = [  # (row, key in `results`, epochs, the lesson's accuracy)
 def bench_epochs(
     reps:int=3, # Epochs timed for each optimizer
     dls=None, # `(train, valid)` batches (default: Fashion-MNIST)
+    device=None, # Where to train (None: `default_device()`)
 )->dict: # Median seconds per training epoch, by optimizer
     "Median training-epoch time of torch's AdamW and our Adam on the lesson model, measured interleaved"
-    dls = dls or fashion_mnist_batches()
+    dls, dev = dls or fashion_mnist_batches(), as_device(device)
+    sync = getattr(torch, dev.type).synchronize if dev.type in ('cuda', 'mps') else lambda: None  # GPUs run ahead
     makers = {'torch AdamW': lambda ps: torch_twin('Adam', ps, lr=6e-3, wd=0.01),  # AdamW(betas=(0.9, 0.99), eps=1e-5)
               'our Adam': lambda ps: our_opt('Adam', ps, lr=6e-3, wd=0.01)}
     times = {k: [] for k in makers}
     for _ in range(reps):
         for name, mk in makers.items():
             set_seed(0)
-            model = get_model(); opt = mk(model.parameters())
-            t0 = time.perf_counter()
+            model = get_model().to(dev); opt = mk(model.parameters())
+            sync(); t0 = time.perf_counter()
             for xb, yb in dls[0]:
+                xb, yb = xb.to(dev), yb.to(dev)
                 torch.nn.functional.cross_entropy(model(xb), yb).backward(); opt.step(); opt.zero_grad()
-            times[name].append(time.perf_counter() - t0)
+            sync(); times[name].append(time.perf_counter() - t0)
     return {k: sorted(v)[len(v)//2] for k, v in times.items()}

@@ -15,7 +15,7 @@ missing = {}  # name -> why it is not available in this torch
 
 # %% auto #0
 __all__ = ['checked_on', 'missing', 'available', 'realize_scalars', 'input_getter', 'no_duck_shapes', 'mark_dynamic',
-           'profiler_memory_events']
+           'recompile_limit', 'dynamo_logger', 'profiler_memory_events']
 
 # %% ../nbs/04a_torch_private.ipynb #b6ea72bb
 try:  # public stand-in: torch.compile(backend='inductor'); checked on torch 2.13
@@ -44,8 +44,10 @@ def realize_scalars(gm:torch.fx.GraphModule, # The FX graph dynamo captured
     nout = len(out.args[0])
     if extra: out.args = (tuple(out.args[0]) + tuple(extra),)
     gm.recompile()
-    with _inductor_config.patch(size_asserts=False, alignment_asserts=False):  # public stand-in: inductor's defaults
-        compiled = _compile_fx(gm, example_inputs)
+    opts = dict(size_asserts=False, alignment_asserts=False)  # public stand-in: inductor's defaults
+    gpu = any(isinstance(t, Tensor) and t.device.type != 'cpu' for t in example_inputs)
+    if gpu and hasattr(_inductor_config, 'combo_kernels'): opts['combo_kernels'] = True  # horizontal fusion
+    with _inductor_config.patch(**opts): compiled = _compile_fx(gm, example_inputs)
     if on_compiled: on_compiled(srcs, compiled)
     return (lambda *args: compiled(*args)[:nout]) if extra else compiled
 
@@ -84,6 +86,18 @@ def mark_dynamic(t:Tensor, # A flat tensor about to be passed to compiled code
 
 try: torch._dynamo.mark_dynamic(torch.zeros(2), 0, hint_override=2)
 except (AttributeError, TypeError) as e: missing['mark_dynamic'] = f"{type(e).__name__}: {e}"
+
+# %% ../nbs/04a_torch_private.ipynb #2b425ddb
+def recompile_limit(n:int): # Graphs dynamo may compile per function, at least
+    "A context in which dynamo may compile `n` graphs per function (public stand-in: none; torch's default is 8)"
+    cfg = torch._dynamo.config  # the limit was `cache_size_limit` before torch 2.6
+    name = 'recompile_limit' if hasattr(cfg, 'recompile_limit') else 'cache_size_limit'
+    return cfg.patch(**{name: max(getattr(cfg, name), n)})
+
+def dynamo_logger(name:str): # A logger below dynamo's, e.g. 'variables.torch'
+    "The `logging` logger of dynamo's module `name` (public stand-in: none; dynamo logs under its private module names)"
+    import logging
+    return logging.getLogger(f'torch._dynamo.{name}')
 
 # %% ../nbs/04a_torch_private.ipynb #452c966b
 def profiler_memory_events(prof, # A finished `torch.profiler.profile(profile_memory=True)`
