@@ -113,20 +113,31 @@ def _standin(cls):
         engine.standins[cls] = object.__new__(sub)
     return engine.standins[cls]
 
+def _isnum(v): return type(v) is float or type(v) is int or isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+def _fill(cache, key, v):
+    "The 0-d float64 tensor cached under `key`, holding `v` (filled only when `v` is a new object)"
+    c = cache.get(key)
+    if c is None: c = cache[key] = [torch.zeros((), dtype=torch.float64), None]
+    if c[1] is not v: c[0].fill_(v); c[1] = v  # a number is immutable: the same object, the same value
+    return c[0]
+
+def _sig1(v):
+    "What compiled code may depend on in a hyperparameter that is not a number: a switch's value, or a type"
+    if isinstance(v, Tensor): return (v.dtype, v.device, v.dim())
+    if isinstance(v, tuple): return tuple(map(_sig1, v))
+    return v if isinstance(v, (bool, int, float, str, type(None))) else type(v).__name__
+
 def _scalars(plan, group):
-    "The hooks' `hp` for `group`: its numbers as 0-d float64 tensors, refilled in place every step; anything else as it is"
-    cache, hp = plan['scalars'], {}
-    def scalar(key, v):
-        t = cache.get(key)
-        if t is None: t = cache[key] = torch.zeros((), dtype=torch.float64)
-        return t.fill_(v)
-    isnum = lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool)
-    for k,v in group.items():
+    "The hooks' `hp` for `group` (numbers as cached 0-d float64 tensors; anything else as it is), and its signature"
+    cache, hp, sig = plan['scalars'], {}, []
+    for k, v in group.items():
         if k == 'params': continue
-        if isnum(v): hp[k] = scalar(k, v)
-        elif isinstance(v, tuple) and v and all(map(isnum, v)): hp[k] = tuple(scalar((k, i), x) for i,x in enumerate(v))
-        else: hp[k] = v
-    return hp
+        if _isnum(v): hp[k] = _fill(cache, k, v); sig.append((k, None))
+        elif isinstance(v, tuple) and v and all(map(_isnum, v)):
+            hp[k] = tuple(_fill(cache, (k, i), x) for i, x in enumerate(v)); sig.append((k, None))
+        else: hp[k] = v; sig.append((k, _sig1(v)))  # switches such as `amsgrad`: compiled in
+    return hp, tuple(sorted(sig))
 
 # %% ../nbs/04_fused.ipynb #4171eec8
 def _chunk(opt, ps, gs, states, hp, reg):
@@ -223,16 +234,6 @@ def _call(opt, key, entries, G, hp, reg):
         if get and all(s.startswith(_direct_args) for s in srcs): engine.direct[key] = (get, graph)  # from now on, skip dynamo's guards
 
 # %% ../nbs/04_fused.ipynb #e941852e
-def _sig(hp):
-    "What compiled code may depend on in `hp`, beyond its 0-d float64 tensors: its keys, switches, other values' types"
-    def plain(v): return (isinstance(v, Tensor) and v.dim() == 0 and v.dtype == torch.float64 and v.device.type == 'cpu'
-                          or isinstance(v, tuple) and all(map(plain, v)))
-    def sig(v):
-        if isinstance(v, Tensor): return (v.dtype, v.device, v.dim())
-        if isinstance(v, tuple): return tuple(map(sig, v))
-        return v if isinstance(v, (bool, int, float, str, type(None))) else type(v).__name__
-    return tuple(sorted((k, None if plain(v) else sig(v)) for k, v in hp.items()))
-
 def _plan(opt, group):
     "This optimizer's cache for `group`: flat views per param, its scalars, and why it runs eagerly (if it does)"
     plans = opt.__dict__.setdefault('_fused_plans', {})
@@ -299,38 +300,39 @@ def _remember(opt, group, plan, done, order, hp, switches):
         calls.append((direct[1], args, at))
         for e in es: slots[order[id(e)]] = e
     dt = any(e is not None and _is_dtensor(e['param']) for e in slots)
-    plan['fast'] = dict(switches, gen=engine.generation, slots=slots, calls=calls, dtensor=dt,
-                        grads=[None]*len(slots), views=[None]*len(slots),
-                        shared=[False]*len(slots))
+    live = [(i, e) for i, e in enumerate(slots) if e is not None]
+    states = [opt.state.get(e['param']) for i, e in live]  # what `_replay` expects to find in `opt.state`
+    if any(s is not None and s is not e['state'] for s, (i, e) in zip(states, live)): return
+    plan['fast'] = dict(switches, gen=engine.generation, slots=slots, calls=calls, dtensor=dt, live=live,
+                        params=list(group['params']), has=[e is not None for e in slots],
+                        lparams=[e['param'] for i, e in live], states=states,
+                        vals=[v for i, e in live for v in e['vals']], lens=[len(s) for s in states if s is not None],
+                        ptrs=[e['ptr'] for i, e in live],
+                        grads=[None]*len(slots), views=[None]*len(slots), shared=[False]*len(slots))
 
 def _replay(opt, group, plan, hn, prep):
     "Run `group`'s step as the calls `_remember` kept, if nothing they rely on changed; else return False"
-    f, params = plan.get('fast'), group['params']
-    if (f is None or f['gen'] != engine.generation or f['prep'] != prep or len(params) != len(f['slots'])
+    f, params, is_ = plan.get('fast'), group['params'], operator.is_
+    if (f is None or f['gen'] != engine.generation or f['prep'] != prep or len(params) != len(f['params'])
         or (hn['weight_decay'] != 0) != f['reg']): return False
-    hp = _scalars(plan, hn)  # refills the 0-d hyperparameters in place
-    if _sig(hp) != f['hsig']: return False
-    grads, dt, new = f['grads'], f['dtensor'], []
-    for i, (p, e) in enumerate(zip(params, f['slots'])):
-        g = p.grad
-        if e is None:
-            if g is None: continue
-            return False  # a param that had no gradient has one now
-        if g is None or e['param'] is not p: return False
-        if prep: g = opt.prep_grad(p, hn)
-        elif g is grads[i] and f['shared'][i]: continue  # the same gradient as last step, and its view
+    hp, hsig = _scalars(plan, hn)  # refills the 0-d hyperparameters in place
+    if hsig != f['hsig'] or not all(map(is_, params, f['params'])): return False
+    gs = [p.grad for p in params]
+    if [g is not None for g in gs] != f['has']: return False  # which params have a gradient: as last step
+    lparams, dt = f['lparams'], f['dtensor']
+    states = [opt.state.get(p) for p in lparams]  # the state replaced, or `p.data` swapped, since last step?
+    if not all(map(is_, states, f['states'])): return False
+    vals = [v for s in states if s is not None for v in s.values()]
+    if (len(vals) != len(f['vals']) or not all(map(is_, vals, f['vals']))
+        or [len(s) for s in states if s is not None] != f['lens']): return False
+    if [(_local(p) if dt else p).data_ptr() for p in lparams] != f['ptrs']: return False
+    grads, views, shared, new = f['grads'], f['views'], f['shared'], []
+    for i, e in f['live']:
+        g = opt.prep_grad(params[i], hn) if prep else gs[i]
+        if not prep and g is grads[i] and shared[i]: continue  # the same gradient as last step, and its view
         lg = _local(g) if dt else g
         if lg.is_sparse or lg.dtype != e['gdtype']: return False
         new.append((i, g, lg))
-    for e in f['slots']:  # the state replaced, or `p.data` swapped, since last step?
-        if e is None: continue
-        s = opt.state.get(e['param'])
-        if s is None:
-            if e['state']: return False
-        elif s is not e['state'] or len(s) != len(e['vals']) or not all(map(operator.is_, s.values(), e['vals'])):
-            return False
-        if (_local(e['param']) if dt else e['param']).data_ptr() != e['ptr']: return False
-    views, shared = f['views'], f['shared']
     for i, g, lg in new:  # a view shares the gradient's memory, unless it had to be copied into p's layout
         grads[i], views[i] = g, _grad_view(f['slots'][i], lg)
         shared[i] = views[i].data_ptr() == lg.data_ptr()
@@ -385,8 +387,7 @@ def fused_step(opt, # The optimizer
         es, gs = todo.setdefault(e['key'], ([], []))
         es.append(e); gs.append(_grad_view(e, _local(g)))
     if not todo: return
-    reg, hp = hn['weight_decay'] != 0, _scalars(plan, hn)
-    hsig, done = _sig(hp), []
+    reg, (hp, hsig), done = hn['weight_decay'] != 0, _scalars(plan, hn), []
     for ekey, (es, gs) in todo.items():
         key = (type(opt), ekey, reg, hsig)
         c = _size(key)

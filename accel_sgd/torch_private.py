@@ -14,8 +14,8 @@ checked_on = ('2.13.0',)  # torch versions every entry here was checked on
 missing = {}  # name -> why it is not available in this torch
 
 # %% auto #0
-__all__ = ['checked_on', 'missing', 'available', 'realize_scalars', 'input_getter', 'no_duck_shapes', 'mark_dynamic',
-           'recompile_limit', 'dynamo_logger', 'profiler_memory_events']
+__all__ = ['checked_on', 'missing', 'available', 'merge_scalars', 'realize_scalars', 'input_getter', 'no_duck_shapes',
+           'mark_dynamic', 'recompile_limit', 'dynamo_logger', 'profiler_memory_events']
 
 # %% ../nbs/04a_torch_private.ipynb #b6ea72bb
 try:  # public stand-in: torch.compile(backend='inductor'); checked on torch 2.13
@@ -26,18 +26,75 @@ except ImportError as e: missing['compile_fx'] = f"{type(e).__name__}: {e}"
 def _value(n): return n.meta.get('example_value')
 def _name(n): return n.target if isinstance(n.target, str) else getattr(n.target, '__name__', '')
 def _inplace(n): return _name(n).endswith('_') or _name(n).startswith('i')  # `add_`, or `iadd` for `step += 1`
+def _calls(n): return n.op in ('call_function', 'call_method')
+def _scalar(n): return _calls(n) and isinstance(_value(n), Tensor) and _value(n).dim() == 0 and not _inplace(n)
 
+def _key(a):
+    "A hashable key for an FX node's arguments (1 and 1.0 differ: they promote differently)"
+    if isinstance(a, (list, tuple)): return tuple(map(_key, a))
+    if isinstance(a, dict): return tuple(sorted((k, _key(v)) for k, v in a.items()))
+    return (type(a), a) if isinstance(a, (bool, int, float)) else a
+
+# %% ../nbs/04a_torch_private.ipynb #40e7974a
+def merge_scalars(gm:torch.fx.GraphModule, # The FX graph dynamo captured
+                 )->int: # How many nodes were merged away
+    "Merge 0-d values computed alike in `gm` (same op, same inputs), unless they read something that is mutated"
+    mutated, todo = set(), [n.args[0] for n in gm.graph.nodes if _calls(n) and _inplace(n) and n.args
+                            and isinstance(n.args[0], torch.fx.Node)]
+    while todo:  # what an in-place op writes, and all it was made from: any of them may share its memory
+        n = todo.pop()
+        if n not in mutated: mutated.add(n); todo += n.all_input_nodes
+    seen, reads, merged = {}, set(mutated), 0
+    for n in list(gm.graph.nodes):
+        if not _calls(n): continue
+        if n in reads or any(i in reads for i in n.all_input_nodes): reads.add(n); continue  # e.g. Adam's t
+        if not _scalar(n): continue
+        try: k = (n.op, n.target, _key(n.args), _key(n.kwargs)); hash(k)
+        except TypeError: continue
+        if k in seen: n.replace_all_uses_with(seen[k]); gm.graph.erase_node(n); merged += 1
+        else: seen[k] = n
+    return merged
+
+# %% ../nbs/04a_torch_private.ipynb #c3d9ea79
+def _inductor_code(fn, depth=6):
+    "The `CompiledFxGraph` that AOT autograd's wrappers in `fn` call, found through their closures; else None"
+    seen, todo = set(), [(fn, 0)]
+    while todo:
+        f, d = todo.pop()
+        if id(f) in seen or d > depth: continue
+        seen.add(id(f))
+        if hasattr(f, 'current_callable') and hasattr(f, 'mutated_input_idxs'): return f
+        kids = [c.cell_contents for c in getattr(f, '__closure__', None) or () if c.cell_contents is not None]
+        if hasattr(f, 'compiled_fn'): kids.append(f.compiled_fn)  # a wrapper object, as from AOT's cache
+        todo += [(k, d+1) for k in kids if callable(k)]
+
+def _mutated(gm):
+    "Indices of `gm`'s inputs that an in-place op writes to"
+    ph = [n for n in gm.graph.nodes if n.op == 'placeholder']
+    hit = {n.args[0] for n in gm.graph.nodes if _calls(n) and _inplace(n) and n.args}
+    return {i for i, n in enumerate(ph) if n in hit}
+
+def _bare(gm, # Dynamo's graph, as compiled
+          compiled): # What inductor's `compile_fx` returned for it
+    "Inductor's generated code, called straight: first bumping the version of each input it mutates, as AOT autograd's wrapper does"
+    code = _inductor_code(compiled)
+    if code is None or code.current_callable is None: return None
+    call, mut = code.current_callable, sorted(code.mutated_input_idxs)
+    nin = sum(bool(re.fullmatch(r'arg\d+_1', v)) for v in getattr(call, '__code__', compile('', '', 'exec')).co_varnames)
+    # the same inputs, in the same order: none merged as duplicates or as views of one base, none mutated outside
+    if nin != sum(n.op == 'placeholder' for n in gm.graph.nodes) or set(mut) != _mutated(gm): return None
+    return eval(f"lambda *a: (inc(({''.join(f'a[{i}], ' for i in mut)})), call(list(a)))",
+                dict(inc=torch._C._increment_version, call=call))  # `call` empties the list it is given
+
+# %% ../nbs/04a_torch_private.ipynb #63b7b693
 def realize_scalars(gm:torch.fx.GraphModule, # The FX graph dynamo captured
                     example_inputs:list, # Its example inputs
-                    on_compiled=None, # Called with (input sources, compiled graph) once compiled
+                    on_compiled=None, # Called with (input sources, fastest way to call the compiled graph) once compiled
                    ):
     "A `torch.compile` backend: inductor, after making each 0-d result that feeds a bigger tensor a graph output"
-    extra = []
-    for n in gm.graph.nodes:
-        v = _value(n)
-        if n.op not in ('call_function', 'call_method') or not isinstance(v, Tensor) or v.dim() != 0: continue
-        if _inplace(n): continue  # in-place ops such as `step += 1`
-        if any(isinstance(_value(u), Tensor) and _value(u).dim() > 0 for u in n.users): extra.append(n)
+    merge_scalars(gm)  # 1-β1 once per call, not once per param
+    extra = [n for n in gm.graph.nodes if _scalar(n) and any(isinstance(_value(u), Tensor) and _value(u).dim() > 0
+                                                             for u in n.users)]
     # dynamo's record of where each input came from, e.g. "L['ps'][0]"; public stand-in: none (calls keep dynamo's guards)
     srcs = [getattr(getattr(n.meta.get('grapharg'), 'source', None), 'name', None) for n in gm.graph.nodes if n.op == 'placeholder']
     out = next(n for n in gm.graph.nodes if n.op == 'output')
@@ -48,7 +105,8 @@ def realize_scalars(gm:torch.fx.GraphModule, # The FX graph dynamo captured
     gpu = any(isinstance(t, Tensor) and t.device.type != 'cpu' for t in example_inputs)
     if gpu and hasattr(_inductor_config, 'combo_kernels'): opts['combo_kernels'] = True  # horizontal fusion
     with _inductor_config.patch(**opts): compiled = _compile_fx(gm, example_inputs)
-    if on_compiled: on_compiled(srcs, compiled)
+    fast = _bare(gm, compiled)  # skips AOT autograd's wrapper, some 40 µs a call
+    if on_compiled: on_compiled(srcs, fast or compiled)
     return (lambda *args: compiled(*args)[:nout]) if extra else compiled
 
 # %% ../nbs/04a_torch_private.ipynb #b8bc34bd
