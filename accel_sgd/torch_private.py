@@ -28,6 +28,9 @@ def _name(n): return n.target if isinstance(n.target, str) else getattr(n.target
 def _inplace(n): return _name(n).endswith('_') or _name(n).startswith('i')  # `add_`, or `iadd` for `step += 1`
 def _calls(n): return n.op in ('call_function', 'call_method')
 def _scalar(n): return _calls(n) and isinstance(_value(n), Tensor) and _value(n).dim() == 0 and not _inplace(n)
+def _written(gm):
+    "The nodes that `gm`'s in-place ops write to"
+    return {n.args[0] for n in gm.graph.nodes if _calls(n) and _inplace(n) and n.args and isinstance(n.args[0], torch.fx.Node)}
 
 def _key(a):
     "A hashable key for an FX node's arguments (1 and 1.0 differ: they promote differently)"
@@ -39,8 +42,7 @@ def _key(a):
 def merge_scalars(gm:torch.fx.GraphModule, # The FX graph dynamo captured
                  )->int: # How many nodes were merged away
     "Merge 0-d values computed alike in `gm` (same op, same inputs), unless they read something that is mutated"
-    mutated, todo = set(), [n.args[0] for n in gm.graph.nodes if _calls(n) and _inplace(n) and n.args
-                            and isinstance(n.args[0], torch.fx.Node)]
+    mutated, todo = set(), list(_written(gm))
     while todo:  # what an in-place op writes, and all it was made from: any of them may share its memory
         n = todo.pop()
         if n not in mutated: mutated.add(n); todo += n.all_input_nodes
@@ -70,9 +72,8 @@ def _inductor_code(fn, depth=6):
 
 def _mutated(gm):
     "Indices of `gm`'s inputs that an in-place op writes to"
-    ph = [n for n in gm.graph.nodes if n.op == 'placeholder']
-    hit = {n.args[0] for n in gm.graph.nodes if _calls(n) and _inplace(n) and n.args}
-    return {i for i, n in enumerate(ph) if n in hit}
+    hit = _written(gm)
+    return {i for i, n in enumerate(n for n in gm.graph.nodes if n.op == 'placeholder') if n in hit}
 
 def _bare(gm, # Dynamo's graph, as compiled
           compiled): # What inductor's `compile_fx` returned for it
@@ -80,7 +81,8 @@ def _bare(gm, # Dynamo's graph, as compiled
     code = _inductor_code(compiled)
     if code is None or code.current_callable is None: return None
     call, mut = code.current_callable, sorted(code.mutated_input_idxs)
-    nin = sum(bool(re.fullmatch(r'arg\d+_1', v)) for v in getattr(call, '__code__', compile('', '', 'exec')).co_varnames)
+    if not hasattr(call, '__code__'): return None
+    nin = sum(bool(re.fullmatch(r'arg\d+_1', v)) for v in call.__code__.co_varnames)  # it unpacks `arg0_1, ... = args`
     # the same inputs, in the same order: none merged as duplicates or as views of one base, none mutated outside
     if nin != sum(n.op == 'placeholder' for n in gm.graph.nodes) or set(mut) != _mutated(gm): return None
     return eval(f"lambda *a: (inc(({''.join(f'a[{i}], ' for i in mut)})), call(list(a)))",
