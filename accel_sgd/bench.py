@@ -13,9 +13,9 @@ from .twins import twins, our_opt, torch_twin
 from .torch_private import profiler_memory_events, recompile_limit, dynamo_logger
 
 # %% auto #0
-__all__ = ['bench_kinds', 'bench_specs', 'resnet_shapes', 'shapes_for', 'bench_step', 'step_traffic', 'step_bytes',
-           'CompiledStep', 'stream_gbs', 'roofline_gbs', 'bench_optimizers', 'transformer_shapes', 'bench_sizes',
-           'plot_sizes', 'startup_times', 'peak_step_memory']
+__all__ = ['bench_kinds', 'bench_specs', 'resnet_shapes', 'shapes_for', 'bench_rounds', 'bench_step', 'round_ratio',
+           'step_traffic', 'step_bytes', 'CompiledStep', 'stream_gbs', 'roofline_gbs', 'bench_optimizers',
+           'transformer_shapes', 'bench_sizes', 'plot_sizes', 'startup_times', 'peak_step_memory']
 
 # %% ../nbs/04b_bench.ipynb #a6eb1683
 def resnet_shapes(width:int=64): # Channels of the first stage; each of 4 stages doubles it
@@ -31,14 +31,14 @@ def shapes_for(floats:float): # How many parameter floats, roughly
     count = lambda w: sum(math.prod(s) for s in resnet_shapes(w))
     return resnet_shapes(min(range(2, 1024), key=lambda w: abs(count(w) - floats)))
 
-def bench_step(
+def bench_rounds(
     makers:dict, # name -> callable taking a list of params and returning an optimizer
     shapes:list, # Parameter shapes
-    steps:int=20, # Timed steps per optimizer
-    warmup:int=3, # Untimed steps first (compiling happens here)
+    steps:int=20, # Timed rounds
+    warmup:int=3, # Untimed rounds first (compiling happens here)
     device:str='cpu', # Where the parameters live
-)->dict: # name -> median ms per step
-    "Median ms per optimizer step for each of `makers`, steps interleaved across optimizers"
+)->dict: # name -> ms of its step in each timed round
+    "Time rounds of one step of each of `makers`; each round starts with the next optimizer, so none always follows another"
     torch.manual_seed(0)
     ps0 = [torch.randn(s, device=device) for s in shapes]
     gs = [torch.randn(s, device=device)*1e-2 for s in shapes]  # shared: no optimizer here writes to its grads
@@ -48,12 +48,28 @@ def bench_step(
         for p, g in zip(ps, gs): p.grad = g
         opts[name] = make(ps)
     sync = torch.cuda.synchronize if str(device).startswith('cuda') else (lambda: None)
-    times = {k: [] for k in opts}
+    names, times = list(opts), {k: [] for k in opts}
     for i in range(warmup + steps):
-        for k, o in opts.items():
-            sync(); t0 = time.perf_counter(); o.step(); sync()
-            if i >= warmup: times[k].append(time.perf_counter() - t0)
-    return {k: 1e3*statistics.median(v) for k, v in times.items()}
+        for k in names[i % len(names):] + names[:i % len(names)]:
+            sync(); t0 = time.perf_counter(); opts[k].step(); sync()
+            if i >= warmup: times[k].append(1e3*(time.perf_counter() - t0))
+    return times
+
+def bench_step(
+    makers:dict, # name -> callable taking a list of params and returning an optimizer
+    shapes:list, # Parameter shapes
+    steps:int=20, # Timed steps per optimizer
+    warmup:int=3, # Untimed steps first (compiling happens here)
+    device:str='cpu', # Where the parameters live
+)->dict: # name -> median ms per step
+    "Median ms per optimizer step for each of `makers`, steps interleaved across optimizers"
+    return {k: statistics.median(v) for k, v in bench_rounds(makers, shapes, steps, warmup, device).items()}
+
+def round_ratio(rounds:dict, # `bench_rounds`'s result
+                a:str, b:str, # Two of its names
+               )->float: # Median over the rounds of a's time / b's
+    "How much slower `a` steps than `b`, as the median of their ratio within each round (noise between rounds cancels)"
+    return statistics.median(x/y for x, y in zip(rounds[a], rounds[b]))
 
 # %% ../nbs/04b_bench.ipynb #5e94cb8f
 def step_traffic(name:str, # A key of `twins`
@@ -189,14 +205,15 @@ def bench_optimizers(
     for name in names:
         nbytes, ref = bench_specs[name][2], _ref(name)
         before = roofline_gbs(nbytes, max(n, 1 << 20), device)
-        ms = bench_step(_makers(name, kinds), shapes, steps, warmup, device)
+        rounds = bench_rounds(_makers(name, kinds), shapes, steps, warmup, device)
+        ms = {k: statistics.median(v) for k, v in rounds.items()}
         after = roofline_gbs(nbytes, max(n, 1 << 20), device)
         roof = {k: max(before[k], after[k]) for k in before}  # the faster: load only slows a stream
         gbs = {k: nbytes*n/v/1e6 for k, v in ms.items()}
         pct = {k: 100*v/roof['roofline'] for k, v in gbs.items()}
         pairs = [('ours fused', ref), ('ours fused', 'torch compiled'),
                  ('ours eager', 'torch for-loop')]
-        ratios = {f'{a} / {b}': ms[a]/ms[b] for a, b in pairs if a in ms and b in ms}
+        ratios = {f'{a} / {b}': round_ratio(rounds, a, b) for a, b in pairs if a in ms and b in ms}
         res['optimizers'][name] = dict(ms=ms, gbs=gbs, roofline_pct=pct, ratios=ratios,
                                        roofline_gbs=roof)
         print(f"\n{name}: {nbytes} bytes per float, roofline {roof['roofline']:.1f} GB/s "

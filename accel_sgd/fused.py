@@ -307,38 +307,43 @@ def _remember(opt, group, plan, done, order, hp, switches):
                         params=list(group['params']), has=[e is not None for e in slots],
                         lparams=[e['param'] for i, e in live], states=states,
                         vals=[v for i, e in live for v in e['vals']], lens=[len(s) for s in states if s is not None],
-                        ptrs=[e['ptr'] for i, e in live],
+                        ptrs=[e['ptr'] for i, e in live], hkeys=None, hvals=None, gs=None,
                         grads=[None]*len(slots), views=[None]*len(slots), shared=[False]*len(slots))
 
 def _replay(opt, group, plan, hn, prep):
     "Run `group`'s step as the calls `_remember` kept, if nothing they rely on changed; else return False"
     f, params, is_ = plan.get('fast'), group['params'], operator.is_
     if (f is None or f['gen'] != engine.generation or f['prep'] != prep or len(params) != len(f['params'])
-        or (hn['weight_decay'] != 0) != f['reg']): return False
-    hp, hsig = _scalars(plan, hn)  # refills the 0-d hyperparameters in place
-    if hsig != f['hsig'] or not all(map(is_, params, f['params'])): return False
+        or (hn['weight_decay'] != 0) != f['reg'] or not all(map(is_, params, f['params']))): return False
+    hvals, old = list(hn.values()), f['hvals']  # the very objects of last step: nothing to refill
+    if old is None or len(old) != len(hvals) or not all(map(is_, hvals, old)) or list(hn) != f['hkeys']:
+        if _scalars(plan, hn)[1] != f['hsig']: return False  # refills the 0-d hyperparameters in place
+        f['hvals'], f['hkeys'] = hvals, list(hn)
     gs = [p.grad for p in params]
-    if [g is not None for g in gs] != f['has']: return False  # which params have a gradient: as last step
+    same = f['gs'] is not None and all(map(is_, gs, f['gs']))  # last step's gradients, their views sharing memory
+    if not same and [g is not None for g in gs] != f['has']: return False  # which params have one: as last step
     lparams, dt = f['lparams'], f['dtensor']
-    states = [opt.state.get(p) for p in lparams]  # the state replaced, or `p.data` swapped, since last step?
+    states = list(map(opt.state.get, lparams))  # the state replaced, or `p.data` swapped, since last step?
     if not all(map(is_, states, f['states'])): return False
     vals = [v for s in states if s is not None for v in s.values()]
     if (len(vals) != len(f['vals']) or not all(map(is_, vals, f['vals']))
         or [len(s) for s in states if s is not None] != f['lens']): return False
     if [(_local(p) if dt else p).data_ptr() for p in lparams] != f['ptrs']: return False
-    grads, views, shared, new = f['grads'], f['views'], f['shared'], []
-    for i, e in f['live']:
-        g = opt.prep_grad(params[i], hn) if prep else gs[i]
-        if not prep and g is grads[i] and shared[i]: continue  # the same gradient as last step, and its view
-        lg = _local(g) if dt else g
-        if lg.is_sparse or lg.dtype != e['gdtype']: return False
-        new.append((i, g, lg))
-    for i, g, lg in new:  # a view shares the gradient's memory, unless it had to be copied into p's layout
-        grads[i], views[i] = g, _grad_view(f['slots'][i], lg)
-        shared[i] = views[i].data_ptr() == lg.data_ptr()
-    for fn, args, at in f['calls']:
-        for a, i in at: args[a] = views[i]
-        fn(*args)
+    if prep or not same:
+        grads, views, shared, new = f['grads'], f['views'], f['shared'], []
+        for i, e in f['live']:
+            g = opt.prep_grad(params[i], hn) if prep else gs[i]
+            if not prep and g is grads[i] and shared[i]: continue  # the same gradient as last step, and its view
+            lg = _local(g) if dt else g
+            if lg.is_sparse or lg.dtype != e['gdtype']: return False
+            new.append((i, e, g, lg))
+        for i, e, g, lg in new:  # a view shares the gradient's memory, unless it had to be copied into p's layout
+            grads[i], views[i] = g, _grad_view(e, lg)
+            shared[i] = views[i].data_ptr() == lg.data_ptr()
+        for fn, args, at in f['calls']:
+            for a, i in at: args[a] = views[i]
+        f['gs'] = gs if not prep and all(shared[i] for i, e in f['live']) else None
+    for fn, args, at in f['calls']: fn(*args)
     engine.stats['replays'] += 1
     return True
 

@@ -39,18 +39,31 @@ def _key(a):
     return (type(a), a) if isinstance(a, (bool, int, float)) else a
 
 # %% ../nbs/04a_torch_private.ipynb #40e7974a
+def _updated(gm):
+    "The nodes whose memory `gm`'s in-place ops may write: each op's target, and all it may be a view of"
+    out, todo = set(), list(_written(gm))
+    while todo:
+        n = todo.pop()
+        if n in out: continue
+        out.add(n)  # an in-place op returns its target (only `v` in `v.mul_(b)`); anything else may be a view
+        inplace = _calls(n) and _inplace(n) and n.args and isinstance(n.args[0], torch.fx.Node)
+        todo += [n.args[0]] if inplace else n.all_input_nodes
+    return out
+
+def _is_copy(n):
+    "Is `n` a plain `clone` of a graph input?"
+    return (_calls(n) and n.target in ('clone', torch.clone, Tensor.clone) and not n.kwargs and len(n.args) == 1
+            and isinstance(n.args[0], torch.fx.Node) and n.args[0].op == 'placeholder')
+
 def merge_scalars(gm:torch.fx.GraphModule, # The FX graph dynamo captured
                  )->int: # How many nodes were merged away
-    "Merge 0-d values computed alike in `gm` (same op, same inputs), unless they read something that is mutated"
-    mutated, todo = set(), list(_written(gm))
-    while todo:  # what an in-place op writes, and all it was made from: any of them may share its memory
-        n = todo.pop()
-        if n not in mutated: mutated.add(n); todo += n.all_input_nodes
-    seen, reads, merged = {}, set(mutated), 0
+    "Merge 0-d values computed alike in `gm` (same op, same inputs), unless they read something that is updated"
+    seen, reads, merged = {}, _updated(gm), 0
     for n in list(gm.graph.nodes):
         if not _calls(n): continue
         if n in reads or any(i in reads for i in n.all_input_nodes): reads.add(n); continue  # e.g. Adam's t
         if not _scalar(n): continue
+        if _is_copy(n): n.replace_all_uses_with(n.args[0]); gm.graph.erase_node(n); merged += 1; continue
         try: k = (n.op, n.target, _key(n.args), _key(n.kwargs)); hash(k)
         except TypeError: continue
         if k in seen: n.replace_all_uses_with(seen[k]); gm.graph.erase_node(n); merged += 1
