@@ -50,10 +50,17 @@ def _updated(gm):
         todo += [n.args[0]] if inplace else n.all_input_nodes
     return out
 
+def _in_kwargs(n, u):
+    "Does node `u` take `n` as a keyword argument?"
+    hits = []
+    torch.fx.node.map_arg(u.kwargs, lambda a: hits.append(a is n))
+    return any(hits)
+
 def _is_copy(n):
-    "Is `n` a plain `clone` of a graph input?"
+    "Is `n` a plain `clone` of a graph input that no op takes as a keyword (`alpha=` would bake its value in)?"
     return (_calls(n) and n.target in ('clone', torch.clone, Tensor.clone) and not n.kwargs and len(n.args) == 1
-            and isinstance(n.args[0], torch.fx.Node) and n.args[0].op == 'placeholder')
+            and isinstance(n.args[0], torch.fx.Node) and n.args[0].op == 'placeholder'
+            and not any(_in_kwargs(n, u) for u in n.users))
 
 def merge_scalars(gm:torch.fx.GraphModule, # The FX graph dynamo captured
                  )->int: # How many nodes were merged away
