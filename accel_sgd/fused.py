@@ -6,7 +6,7 @@ Docs: https://accel-sgd.github.io/accel_sgd/fused.html.md"""
 
 # %% ../nbs/04_fused.ipynb #5855c826
 from __future__ import annotations
-import importlib, numbers, operator, sys, types, warnings
+import contextlib, importlib, numbers, operator, sys, types, warnings
 import torch
 from torch import Tensor
 from . import torch_private
@@ -27,8 +27,8 @@ class FusedEngine:
 
     def reset(self):
         "Forget all compiled code, cached arguments and recorded fallbacks (optimizers rebuild their own caches)"
-        self.compiled = {}  # chunk key -> its torch.compile'd function, with a code object (so a dynamo cache) of its own
-        self.direct = {}  # chunk key -> (argument getter, compiled graph), for calls that skip dynamo's guards
+        self.compiled = {}  # graph key -> its torch.compile'd function, with a code object (so a dynamo cache) of its own
+        self.direct = {}  # graph key -> (argument getter, compiled graph), for calls that skip dynamo's guards
         self.dummies = {}  # chunk key -> tiny (param, grad, state) triples that pad a chunk
         self.standins = {}  # optimizer class -> the stand-in `self` that its hooks are compiled with
         self.fallbacks = []  # one line per group and reason params ran eagerly: class, group, why
@@ -201,24 +201,55 @@ def _padded(key, entries, G):
         P, G, S = P + [d[0] for d in pad], G + [d[1] for d in pad], S + [d[2] for d in pad]
     return P, G, S
 
+def _graph_key(key):
+    "The compiled graph chunk `key` calls: small params share the large ones' (`_one_thread` calls it serially)"
+    e = key[1]
+    return key if e[5] is not None or not e[0] else (key[0], (False,) + e[1:]) + key[2:]
+
+@contextlib.contextmanager
+def _one_thread(on=True):
+    "Run the block with OpenMP on one thread when `on` (small params, as ATen runs them); then as before"
+    n = torch.get_num_threads() if on else 1
+    if n > 1: torch.set_num_threads(1)
+    try: yield
+    finally:
+        if n > 1: torch.set_num_threads(n)
+
+def _alias(t):
+    "A new tensor on `t`'s memory, sizes and strides, and a view of nothing (dynamo fakes a view slowly)"
+    if not isinstance(t, Tensor): return t
+    a = torch.empty(0, dtype=t.dtype, device=t.device)
+    return a.set_(t.untyped_storage(), t.storage_offset(), t.shape, t.stride())
+
+def _unviewed(P, G, S):
+    "Lists `P`, `G`, `S` with every tensor as an `_alias`: no views for dynamo to fake"
+    return [_alias(t) for t in P], [_alias(t) for t in G], [{k: _alias(v) for k, v in s.items()} for s in S]
+
 def _call(opt, key, entries, G, hp, reg):
     "Run one chunk: straight into the compiled graph once it is known, else through torch.compile (compiling if need be)"
     P, G, S = _padded(key, entries, G)
-    direct = engine.direct.get(key)
-    if direct: return direct[1](*direct[0](dict(ps=P, gs=G, states=S, hp=hp)))  # the hot path
-    if key not in engine.compiled: _dry_run(opt, key, entries[0], hp, reg)
-    fn, obj = _compiled_for(key), _standin(type(opt))
+    gk, small = _graph_key(key), key[1][0]
+    direct = engine.direct.get(gk)
+    if direct:  # the hot path
+        with _one_thread(small): return direct[1](*direct[0](dict(ps=P, gs=G, states=S, hp=hp)))
+    if gk not in engine.compiled: _dry_run(opt, key, entries[0], hp, reg)
+    fn, obj = _compiled_for(gk), _standin(type(opt))
     before = [tuple(map(id, s.values())) for s in S]
     if not engine.private:
         for p, g, s in zip(P, G, S): fn(obj, [p], [g], [s], hp, reg)
     else:
         engine._graphs.clear()
-        with torch_private.no_duck_shapes():  # every size its own symbol: no guards relating them
-            ts = [t for ts in (P, G, *[s.values() for s in S]) for t in ts]
+        A = _unviewed(P, G, S)
+        made = [tuple(map(id, s.values())) for s in A[2]]
+        with torch_private.no_duck_shapes():  # every size its own symbol; all threads (inductor reads the count)
+            ts = [t for ts in (A[0], A[1], *[s.values() for s in A[2]]) for t in ts]
             for t in ts if entries[0]['tiny'] is None else ():  # tiny params: compiled for a shape
-                if isinstance(t, Tensor) and t.dim() == 1:  # small params: one thread; large: all
-                    torch_private.mark_dynamic(t, 64 if key[1][0] else 1 << 20)
-            fn(obj, P, G, S, hp, reg)
+                if isinstance(t, Tensor) and t.dim() == 1:  # tuned for large params (small ones share it)
+                    torch_private.mark_dynamic(t, 1 << 20)
+            fn(obj, *A, hp, reg)
+        for s, a, ids in zip(S, A[2], made):  # state tensors an `opt_step` assigned anew: where the caller looks
+            for k, v in a.items():
+                if id(v) not in ids: s[k] = v
     replaced = False
     for e, s, ids in zip(entries, S, before):  # an `opt_step` that assigns new state tensors, rather than updating in place
         for k, v in s.items():
@@ -231,7 +262,7 @@ def _call(opt, key, entries, G, hp, reg):
     if engine.private and not replaced and plain and len(engine._graphs) == 1:
         srcs, graph = engine._graphs[0]
         get = torch_private.input_getter(srcs)
-        if get and all(s.startswith(_direct_args) for s in srcs): engine.direct[key] = (get, graph)  # from now on, skip dynamo's guards
+        if get and all(s.startswith(_direct_args) for s in srcs): engine.direct[gk] = (get, graph)  # from now on, skip dynamo's guards
 
 # %% ../nbs/04_fused.ipynb #e941852e
 def _plan(opt, group):
@@ -289,21 +320,21 @@ def _check_devices(opt, group, ps):
 # %% ../nbs/04_fused.ipynb #3cb48b8c
 def _remember(opt, group, plan, done, order, hp, switches):
     "Keep this step's calls for the next: each chunk's graph and argument list, and which slots hold gradients"
-    calls, slots = [], [None]*len(group['params'])
+    calls, serial, slots = [], [], [None]*len(group['params'])
     for key, es, gs in done:
-        direct = engine.direct.get(key)
+        direct = engine.direct.get(_graph_key(key))
         if direct is None: return  # compiled, but not yet into one graph to call directly: ask again next step
         P, G, S = _padded(key, es, gs)
         args = list(direct[0](dict(ps=P, gs=G, states=S, hp=hp)))
         at = [(a, order[id(e)]) for a, x in enumerate(args) for e, g in zip(es, gs) if x is g]
         if len(at) != len(es): return  # each gradient must be in exactly one slot
-        calls.append((direct[1], args, at))
+        (serial if key[1][0] else calls).append((direct[1], args, at))  # small params: on one thread
         for e in es: slots[order[id(e)]] = e
     dt = any(e is not None and _is_dtensor(e['param']) for e in slots)
     live = [(i, e) for i, e in enumerate(slots) if e is not None]
     states = [opt.state.get(e['param']) for i, e in live]  # what `_replay` expects to find in `opt.state`
     if any(s is not None and s is not e['state'] for s, (i, e) in zip(states, live)): return
-    plan['fast'] = dict(switches, gen=engine.generation, slots=slots, calls=calls, dtensor=dt, live=live,
+    plan['fast'] = dict(switches, gen=engine.generation, slots=slots, calls=serial + calls, serial=serial, par=calls, dtensor=dt, live=live,
                         params=list(group['params']), has=[e is not None for e in slots],
                         lparams=[e['param'] for i, e in live], states=states,
                         vals=[v for i, e in live for v in e['vals']], lens=[len(s) for s in states if s is not None],
@@ -315,10 +346,10 @@ def _replay(opt, group, plan, hn, prep):
     f, params, is_ = plan.get('fast'), group['params'], operator.is_
     if (f is None or f['gen'] != engine.generation or f['prep'] != prep or len(params) != len(f['params'])
         or (hn['weight_decay'] != 0) != f['reg'] or not all(map(is_, params, f['params']))): return False
-    hvals, old = list(hn.values()), f['hvals']  # the very objects of last step: nothing to refill
-    if old is None or len(old) != len(hvals) or not all(map(is_, hvals, old)) or list(hn) != f['hkeys']:
+    hvals, keys, old = list(hn.values()), list(hn), f['hvals']  # last step's very objects: no refill
+    if old is None or len(old) != len(hvals) or not all(map(is_, hvals, old)) or keys != f['hkeys']:
         if _scalars(plan, hn)[1] != f['hsig']: return False  # refills the 0-d hyperparameters in place
-        f['hvals'], f['hkeys'] = hvals, list(hn)
+        f['hvals'], f['hkeys'] = hvals, keys
     gs = [p.grad for p in params]
     same = f['gs'] is not None and all(map(is_, gs, f['gs']))  # last step's gradients, their views sharing memory
     if not same and [g is not None for g in gs] != f['has']: return False  # which params have one: as last step
@@ -343,7 +374,10 @@ def _replay(opt, group, plan, hn, prep):
         for fn, args, at in f['calls']:
             for a, i in at: args[a] = views[i]
         f['gs'] = gs if not prep and all(shared[i] for i, e in f['live']) else None
-    for fn, args, at in f['calls']: fn(*args)
+    if f['serial']:
+        with _one_thread():
+            for fn, args, at in f['serial']: fn(*args)
+    for fn, args, at in f['par']: fn(*args)
     engine.stats['replays'] += 1
     return True
 

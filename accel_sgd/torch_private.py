@@ -28,9 +28,13 @@ def _name(n): return n.target if isinstance(n.target, str) else getattr(n.target
 def _inplace(n): return _name(n).endswith('_') or _name(n).startswith('i')  # `add_`, or `iadd` for `step += 1`
 def _calls(n): return n.op in ('call_function', 'call_method')
 def _scalar(n): return _calls(n) and isinstance(_value(n), Tensor) and _value(n).dim() == 0 and not _inplace(n)
+def _target(n):
+    "The node that `n` writes to, if `n` is an in-place op on a node (`v` in `v.mul_(b)`); else None"
+    a = n.args[0] if _calls(n) and _inplace(n) and n.args else None
+    return a if isinstance(a, torch.fx.Node) else None
 def _written(gm):
     "The nodes that `gm`'s in-place ops write to"
-    return {n.args[0] for n in gm.graph.nodes if _calls(n) and _inplace(n) and n.args and isinstance(n.args[0], torch.fx.Node)}
+    return {t for n in gm.graph.nodes if (t := _target(n)) is not None}
 
 def _key(a):
     "A hashable key for an FX node's arguments (1 and 1.0 differ: they promote differently)"
@@ -46,8 +50,8 @@ def _updated(gm):
         n = todo.pop()
         if n in out: continue
         out.add(n)  # an in-place op returns its target (only `v` in `v.mul_(b)`); anything else may be a view
-        inplace = _calls(n) and _inplace(n) and n.args and isinstance(n.args[0], torch.fx.Node)
-        todo += [n.args[0]] if inplace else n.all_input_nodes
+        t = _target(n)
+        todo += [t] if t is not None else n.all_input_nodes
     return out
 
 def _in_kwargs(n, u):
@@ -126,6 +130,8 @@ def realize_scalars(gm:torch.fx.GraphModule, # The FX graph dynamo captured
     opts = dict(size_asserts=False, alignment_asserts=False)  # public stand-in: inductor's defaults
     gpu = any(isinstance(t, Tensor) and t.device.type != 'cpu' for t in example_inputs)
     if gpu and hasattr(_inductor_config, 'combo_kernels'): opts['combo_kernels'] = True  # horizontal fusion
+    if not gpu and hasattr(_inductor_config.cpp, 'dynamic_threads'):  # OpenMP's thread count read at run time,
+        opts['cpp.dynamic_threads'] = True  # so small params can call a graph on one thread
     with _inductor_config.patch(**opts): compiled = _compile_fx(gm, example_inputs)
     fast = _bare(gm, compiled)  # skips AOT autograd's wrapper, some 40 µs a call
     if on_compiled: on_compiled(srcs, fast or compiled)
