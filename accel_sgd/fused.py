@@ -207,13 +207,15 @@ def _graph_key(key):
     return key if e[5] is not None or not e[0] else (key[0], (False,) + e[1:]) + key[2:]
 
 @contextlib.contextmanager
-def _one_thread(on=True):
-    "Run the block with OpenMP on one thread when `on` (small params, as ATen runs them); then as before"
-    n = torch.get_num_threads() if on else 1
+def _one_thread():
+    "Run the block with OpenMP on one thread (small params, as ATen runs them); then as before"
+    n = torch.get_num_threads()
     if n > 1: torch.set_num_threads(1)
     try: yield
     finally:
         if n > 1: torch.set_num_threads(n)
+
+_all_threads = contextlib.nullcontext()  # what a large param's call runs in
 
 def _alias(t):
     "A new tensor on `t`'s memory, sizes and strides, and a view of nothing (dynamo fakes a view slowly)"
@@ -231,7 +233,7 @@ def _call(opt, key, entries, G, hp, reg):
     gk, small = _graph_key(key), key[1][0]
     direct = engine.direct.get(gk)
     if direct:  # the hot path
-        with _one_thread(small): return direct[1](*direct[0](dict(ps=P, gs=G, states=S, hp=hp)))
+        with _one_thread() if small else _all_threads: return direct[1](*direct[0](dict(ps=P, gs=G, states=S, hp=hp)))
     if gk not in engine.compiled: _dry_run(opt, key, entries[0], hp, reg)
     fn, obj = _compiled_for(gk), _standin(type(opt))
     before = [tuple(map(id, s.values())) for s in S]
@@ -320,7 +322,7 @@ def _check_devices(opt, group, ps):
 # %% ../nbs/04_fused.ipynb #3cb48b8c
 def _remember(opt, group, plan, done, order, hp, switches):
     "Keep this step's calls for the next: each chunk's graph and argument list, and which slots hold gradients"
-    calls, serial, slots = [], [], [None]*len(group['params'])
+    par, serial, slots = [], [], [None]*len(group['params'])
     for key, es, gs in done:
         direct = engine.direct.get(_graph_key(key))
         if direct is None: return  # compiled, but not yet into one graph to call directly: ask again next step
@@ -328,13 +330,13 @@ def _remember(opt, group, plan, done, order, hp, switches):
         args = list(direct[0](dict(ps=P, gs=G, states=S, hp=hp)))
         at = [(a, order[id(e)]) for a, x in enumerate(args) for e, g in zip(es, gs) if x is g]
         if len(at) != len(es): return  # each gradient must be in exactly one slot
-        (serial if key[1][0] else calls).append((direct[1], args, at))  # small params: on one thread
+        (serial if key[1][0] else par).append((direct[1], args, at))  # small params: on one thread
         for e in es: slots[order[id(e)]] = e
     dt = any(e is not None and _is_dtensor(e['param']) for e in slots)
     live = [(i, e) for i, e in enumerate(slots) if e is not None]
     states = [opt.state.get(e['param']) for i, e in live]  # what `_replay` expects to find in `opt.state`
     if any(s is not None and s is not e['state'] for s, (i, e) in zip(states, live)): return
-    plan['fast'] = dict(switches, gen=engine.generation, slots=slots, calls=serial + calls, serial=serial, par=calls, dtensor=dt, live=live,
+    plan['fast'] = dict(switches, gen=engine.generation, slots=slots, calls=serial + par, serial=serial, par=par, dtensor=dt, live=live,
                         params=list(group['params']), has=[e is not None for e in slots],
                         lparams=[e['param'] for i, e in live], states=states,
                         vals=[v for i, e in live for v in e['vals']], lens=[len(s) for s in states if s is not None],
