@@ -14,8 +14,9 @@ checked_on = ('2.13.0',)  # torch versions every entry here was checked on
 missing = {}  # name -> why it is not available in this torch
 
 # %% auto #0
-__all__ = ['checked_on', 'missing', 'available', 'merge_scalars', 'realize_scalars', 'input_getter', 'no_duck_shapes',
-           'mark_dynamic', 'recompile_limit', 'dynamo_logger', 'profiler_memory_events']
+__all__ = ['checked_on', 'missing', 'available', 'merge_scalars', 'split_tails', 'hoist_scalars', 'rewritten_loops',
+           'realize_scalars', 'input_getter', 'no_duck_shapes', 'mark_dynamic', 'recompile_limit', 'dynamo_logger',
+           'profiler_memory_events']
 
 # %% ../nbs/04a_torch_private.ipynb #b6ea72bb
 try:  # public stand-in: torch.compile(backend='inductor'); checked on torch 2.13
@@ -112,6 +113,76 @@ def _bare(gm, # Dynamo's graph, as compiled
     return eval(f"lambda *a: (inc(({''.join(f'a[{i}], ' for i in mut)})), call(list(a)))",
                 dict(inc=torch._C._increment_version, call=call))  # `call` empties the list it is given
 
+# %% ../nbs/04a_torch_private.ipynb #155b60d9
+_likely = re.compile(r"if\(C10_LIKELY\((\w+) >= static_cast<int64_t>\(0\) && \1 < static_cast<int64_t>\((\d+)L\*"
+                     r"\(c10::div_floor_integer\(static_cast<int64_t>\((ks\d+)\), static_cast<int64_t>\(\2L\)\)\)\)\)\)")
+_unlikely = re.compile(r"\s*if\(C10_UNLIKELY\((\w+) >= static_cast<int64_t>\((\d+)L\*\(c10::div_floor_integer\("
+                       r"static_cast<int64_t>\((ks\d+)\), static_cast<int64_t>\(\2L\)\)\)\) && \1 < static_cast<int64_t>\(\3\)\)\)")
+
+def _end(src, i, o='{', c='}'):
+    "The index just past the `o`...`c` group that starts at or after `src[i]` (whitespace only before it); else None"
+    while i < len(src) and src[i].isspace(): i += 1
+    if i == len(src) or src[i] != o: return None
+    depth = 0
+    for j in range(i, len(src)):
+        depth += 1 if src[j] == o else -1 if src[j] == c else 0
+        if depth == 0: return j + 1
+
+def split_tails(src:str, # C++ that inductor wrote for the CPU
+               )->str: # The same code, each loop's pair of tests as one test and an `else`
+    "Rewrite inductor's in-loop main/tail tests, `if(x0 < 8*floor(ks/8))` then `if(x0 >= 8*floor(ks/8) && x0 < ks)`"
+    out, at = [], 0
+    for m in _likely.finditer(src):
+        end = _end(src, m.end())
+        u = _unlikely.match(src, end) if end else None
+        if m.start() < at or u is None or u.groups() != m.groups(): continue  # not the pair: as it is
+        var, w, ks = m.groups()
+        out += [src[at:m.start()], f"if(C10_LIKELY({var} < ({ks} / {w}L) * {w}L))", src[m.end():end], " else"]
+        at = u.end()
+    return ''.join(out) + src[at:]
+
+# %% ../nbs/04a_torch_private.ipynb #3a225dcb
+_omp_for = re.compile(r"#pragma omp for\n\s*for\(")
+_read0 = re.compile(r"auto (tmp\d+) = ((?:in|out)_ptr\d+)\[static_cast<int64_t>\(0L\)\];")
+_write0 = re.compile(r"_ptr\d+\[static_cast<int64_t>\(0L\)\] =")
+
+def hoist_scalars(src:str, # C++ that inductor wrote for the CPU
+                 )->str: # The same code, each parallel loop's scalar reads done once, before it
+    "Read `auto tmp = ptr[0];` once before each `omp for` loop that reads it, unless the loop writes `ptr` or any scalar"
+    out, at, k = [], 0, 0
+    for m in _omp_for.finditer(src):
+        end = _end(src, _end(src, m.end() - 1, '(', ')'))  # past the loop's header, then its body
+        if m.start() < at or end is None: continue
+        loop = src[m.start():end]
+        if _write0.search(loop): continue  # a scalar written in the loop might be read through another pointer
+        ptrs = dict.fromkeys(p for _, p in _read0.findall(loop))
+        only_read = [p for p in ptrs if len(re.findall(rf"\b{p}\b", loop)) == len(re.findall(rf"= {p}\[", loop))]
+        if not only_read: continue
+        name = {p: f"hoisted{k + i}" for i, p in enumerate(only_read)}
+        k += len(only_read)
+        indent = re.search(r"[ \t]*$", src[:m.start()])[0]
+        before = ''.join(f"const auto {name[p]} = {p}[static_cast<int64_t>(0L)];\n{indent}" for p in only_read)
+        loop = _read0.sub(lambda r: f"auto {r[1]} = {name[r[2]]};" if r[2] in name else r[0], loop)
+        out += [src[at:m.start()], before, loop]
+        at = end
+    return ''.join(out) + src[at:]
+
+# %% ../nbs/04a_torch_private.ipynb #dc24f160
+try:  # public stand-in: none (inductor's code as it is); checked on torch 2.13
+    from torch._inductor.async_compile import AsyncCompile as _AsyncCompile
+    _AsyncCompile.cpp_pybinding  # where inductor hands its C++ to the compiler
+except (ImportError, AttributeError): _AsyncCompile = None  # loops as inductor wrote them: slower, the same numbers
+
+@contextlib.contextmanager
+def rewritten_loops():
+    "A context in which the C++ that inductor compiles for the CPU goes through `split_tails` and `hoist_scalars` first"
+    if _AsyncCompile is None: yield; return
+    orig = _AsyncCompile.cpp_pybinding
+    def cpp_pybinding(self, argtypes, source_code): return orig(self, argtypes, hoist_scalars(split_tails(source_code)))
+    _AsyncCompile.cpp_pybinding = cpp_pybinding
+    try: yield
+    finally: _AsyncCompile.cpp_pybinding = orig
+
 # %% ../nbs/04a_torch_private.ipynb #63b7b693
 def realize_scalars(gm:torch.fx.GraphModule, # The FX graph dynamo captured
                     example_inputs:list, # Its example inputs
@@ -132,7 +203,8 @@ def realize_scalars(gm:torch.fx.GraphModule, # The FX graph dynamo captured
     if gpu and hasattr(_inductor_config, 'combo_kernels'): opts['combo_kernels'] = True  # horizontal fusion
     if not gpu and hasattr(_inductor_config.cpp, 'dynamic_threads'):  # OpenMP's thread count read at run time,
         opts['cpp.dynamic_threads'] = True  # so small params can call a graph on one thread
-    with _inductor_config.patch(**opts): compiled = _compile_fx(gm, example_inputs)
+    with _inductor_config.patch(**opts), contextlib.nullcontext() if gpu else rewritten_loops():
+        compiled = _compile_fx(gm, example_inputs)
     fast = _bare(gm, compiled)  # skips AOT autograd's wrapper, some 40 µs a call
     if on_compiled: on_compiled(srcs, fast or compiled)
     return (lambda *args: compiled(*args)[:nout]) if extra else compiled
