@@ -151,8 +151,10 @@ def hoist_scalars(src:str, # C++ that inductor wrote for the CPU
     "Read `auto tmp = ptr[0];` once before each `omp for` loop that reads it, unless the loop writes `ptr` or any scalar"
     out, at, k = [], 0, 0
     for m in _omp_for.finditer(src):
-        end = _end(src, _end(src, m.end() - 1, '(', ')'))  # past the loop's header, then its body
-        if m.start() < at or end is None: continue
+        head = _end(src, m.end() - 1, '(', ')')  # past the loop's header, then its body
+        end = _end(src, head) if head else None
+        above = src[:m.start()].rstrip()[-1:]  # a `#pragma omp parallel` right above must stay next to the loop
+        if m.start() < at or end is None or above not in ('{', '}', ';'): continue
         loop = src[m.start():end]
         if _write0.search(loop): continue  # a scalar written in the loop might be read through another pointer
         ptrs = dict.fromkeys(p for _, p in _read0.findall(loop))
@@ -178,7 +180,10 @@ def rewritten_loops():
     "A context in which the C++ that inductor compiles for the CPU goes through `split_tails` and `hoist_scalars` first"
     if _AsyncCompile is None: yield; return
     orig = _AsyncCompile.cpp_pybinding
-    def cpp_pybinding(self, argtypes, source_code): return orig(self, argtypes, hoist_scalars(split_tails(source_code)))
+    def cpp_pybinding(self, argtypes, source_code):
+        try: source_code = hoist_scalars(split_tails(source_code))
+        except Exception: pass  # code in a shape the rewrites don't follow: as inductor wrote it
+        return orig(self, argtypes, source_code)
     _AsyncCompile.cpp_pybinding = cpp_pybinding
     try: yield
     finally: _AsyncCompile.cpp_pybinding = orig
