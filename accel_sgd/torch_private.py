@@ -114,13 +114,15 @@ def _bare(gm, # Dynamo's graph, as compiled
                 dict(inc=torch._C._increment_version, call=call))  # `call` empties the list it is given
 
 # %% ../nbs/04a_torch_private.ipynb #155b60d9
-_likely = re.compile(r"if\(C10_LIKELY\((\w+) >= static_cast<int64_t>\(0\) && \1 < static_cast<int64_t>\((\d+)L\*"
-                     r"\(c10::div_floor_integer\(static_cast<int64_t>\((ks\d+)\), static_cast<int64_t>\(\2L\)\)\)\)\)\)")
-_unlikely = re.compile(r"\s*if\(C10_UNLIKELY\((\w+) >= static_cast<int64_t>\((\d+)L\*\(c10::div_floor_integer\("
-                       r"static_cast<int64_t>\((ks\d+)\), static_cast<int64_t>\(\2L\)\)\)\) && \1 < static_cast<int64_t>\(\3\)\)\)")
+_cast = r"static_cast<int64_t>\({}\)".format  # inductor casts every index it writes
+_div = r"\(c10::div_floor_integer\(" + _cast(r"(ks\d+)") + ", " + _cast(r"\2L") + r"\)\)"
+_floor = _cast(r"(\d+)L\*" + _div)  # 8L*(c10::div_floor_integer(ks0, 8L)), with its casts
+_likely = re.compile(rf"if\(C10_LIKELY\((\w+) >= {_cast('0')} && \1 < {_floor}\)\)")
+_size = _cast(r"\3")  # the size again
+_unlikely = re.compile(rf"\s*if\(C10_UNLIKELY\((\w+) >= {_floor} && \1 < {_size}\)\)")
 
 def _end(src, i, o='{', c='}'):
-    "The index just past the `o`...`c` group that starts at or after `src[i]` (whitespace only before it); else None"
+    "Index past the `o`...`c` group at or after `src[i]` (only whitespace before it), or None"
     while i < len(src) and src[i].isspace(): i += 1
     if i == len(src) or src[i] != o: return None
     depth = 0
@@ -130,14 +132,16 @@ def _end(src, i, o='{', c='}'):
 
 def split_tails(src:str, # C++ that inductor wrote for the CPU
                )->str: # The same code, each loop's pair of tests as one test and an `else`
-    "Rewrite inductor's in-loop main/tail tests, `if(x0 < 8*floor(ks/8))` then `if(x0 >= 8*floor(ks/8) && x0 < ks)`"
+    "Rewrite inductor's tests `x0 < 8*floor(ks/8)`, then `x0 >= 8*floor(ks/8) && x0 < ks`, as one"
     out, at = [], 0
     for m in _likely.finditer(src):
         end = _end(src, m.end())
         u = _unlikely.match(src, end) if end else None
-        if m.start() < at or u is None or u.groups() != m.groups(): continue  # not the pair: as it is
+        # not the pair: as it is
+        if m.start() < at or u is None or u.groups() != m.groups(): continue
         var, w, ks = m.groups()
-        out += [src[at:m.start()], f"if(C10_LIKELY({var} < ({ks} / {w}L) * {w}L))", src[m.end():end], " else"]
+        test = f"if(C10_LIKELY({var} < ({ks} / {w}L) * {w}L))"
+        out += [src[at:m.start()], test, src[m.end():end], " else"]
         at = u.end()
     return ''.join(out) + src[at:]
 
@@ -148,22 +152,24 @@ _write0 = re.compile(r"_ptr\d+\[static_cast<int64_t>\(0L\)\] =")
 
 def hoist_scalars(src:str, # C++ that inductor wrote for the CPU
                  )->str: # The same code, each parallel loop's scalar reads done once, before it
-    "Read `auto tmp = ptr[0];` once before each `omp for` loop that reads it, unless the loop writes `ptr` or any scalar"
+    "Read `tmp = ptr[0]` once, before each `omp for` loop that writes neither `ptr` nor any scalar"
     out, at, k = [], 0, 0
     for m in _omp_for.finditer(src):
         head = _end(src, m.end() - 1, '(', ')')  # past the loop's header, then its body
         end = _end(src, head) if head else None
-        above = src[:m.start()].rstrip()[-1:]  # a `#pragma omp parallel` right above must stay next to the loop
+        above = src[:m.start()].rstrip()[-1:]  # a `#pragma omp parallel` right above: keep it there
         if m.start() < at or end is None or above not in ('{', '}', ';'): continue
         loop = src[m.start():end]
-        if _write0.search(loop): continue  # a scalar written in the loop might be read through another pointer
+        if _write0.search(loop): continue  # a scalar written here may come in as another pointer
         ptrs = dict.fromkeys(p for _, p in _read0.findall(loop))
-        only_read = [p for p in ptrs if len(re.findall(rf"\b{p}\b", loop)) == len(re.findall(rf"= {p}\[", loop))]
+        count = lambda pat: len(re.findall(pat, loop))
+        only_read = [p for p in ptrs if count(rf"\b{p}\b") == count(rf"= {p}\[")]
         if not only_read: continue
         name = {p: f"hoisted{k + i}" for i, p in enumerate(only_read)}
         k += len(only_read)
         indent = re.search(r"[ \t]*$", src[:m.start()])[0]
-        before = ''.join(f"const auto {name[p]} = {p}[static_cast<int64_t>(0L)];\n{indent}" for p in only_read)
+        read = "[static_cast<int64_t>(0L)];\n" + indent  # then the next declaration, or the pragma
+        before = ''.join(f"const auto {name[p]} = {p}{read}" for p in only_read)
         loop = _read0.sub(lambda r: f"auto {r[1]} = {name[r[2]]};" if r[2] in name else r[0], loop)
         out += [src[at:m.start()], before, loop]
         at = end
@@ -173,11 +179,12 @@ def hoist_scalars(src:str, # C++ that inductor wrote for the CPU
 try:  # public stand-in: none (inductor's code as it is); checked on torch 2.13
     from torch._inductor.async_compile import AsyncCompile as _AsyncCompile
     _AsyncCompile.cpp_pybinding  # where inductor hands its C++ to the compiler
-except (ImportError, AttributeError): _AsyncCompile = None  # loops as inductor wrote them: slower, the same numbers
+except (ImportError, AttributeError):
+    _AsyncCompile = None  # loops as inductor wrote them: slower, the same numbers
 
 @contextlib.contextmanager
 def rewritten_loops():
-    "A context in which the C++ that inductor compiles for the CPU goes through `split_tails` and `hoist_scalars` first"
+    "A context in which inductor's C++ for the CPU goes through `split_tails` and `hoist_scalars`"
     if _AsyncCompile is None: yield; return
     orig = _AsyncCompile.cpp_pybinding
     def cpp_pybinding(self, argtypes, source_code):
