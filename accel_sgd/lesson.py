@@ -1,4 +1,4 @@
-"""SGD, Momentum, RMSProp and Adam on Fashion-MNIST, then schedulers and 1cycle, all with our own optimizers
+"""SGD, Momentum, RMSProp, Adam and the rungs after it on Fashion-MNIST, then schedulers and 1cycle, all with our own optimizers
 
 Docs: https://accel-sgd.github.io/accel_sgd/lesson.html.md"""
 
@@ -13,6 +13,8 @@ from .sgd import SGD
 from .momentum import Momentum
 from .rmsprop import AdaGrad, RMSProp
 from .adam import Adam
+from .nadam import NAdam
+from .radam import RAdam
 from .data import fashion_mnist_batches
 from .learner import (BatchSchedCB, EpochSchedCB, Learner, MetricsCB, ProgressCB, RecorderCB, as_device,
                                default_device, get_model, lr_of, mom_of, set_seed)
@@ -26,8 +28,11 @@ __all__ = ['optimizers', 'schedules', 'lesson_table', 'pick_optimizer', 'make_sc
 optimizers = {  # name -> (constructor taking (params, lr), the lesson's learning rate)
     'sgd':      (SGD, 0.4),
     'momentum': (Momentum, 1.5),
+    'nesterov': (partial(Momentum, nesterov=True), 1.5),
     'rmsprop':  (RMSProp, 3e-3),
     'adam':     (Adam, 6e-3),
+    'nadam':    (NAdam, 6e-3),
+    'radam':    (RAdam, 1e-2),
     'adagrad':  (AdaGrad, 3e-2),
     'adamw':    (partial(Adam, wd=0.01, beta2=0.999, eps=1e-8), 2e-2),
 }
@@ -100,11 +105,14 @@ def train(
                 history=met.history, metrics=met, recorder=rec)
 
 # %% ../nbs/07_lesson.ipynb #92f6d010
-lesson_table = [  # (row, key in `results`, epochs, the lesson's accuracy)
+lesson_table = [  # (row, key in `results`, epochs, the lesson's accuracy: None where it has no such run)
     ('SGD lr 0.4', 'sgd', 3, .852),
     ('Momentum lr 1.5', 'momentum', 3, .876),
+    ('Nesterov lr 1.5', 'nesterov', 3, None),
     ('RMSProp lr 3e-3', 'rmsprop', 3, .853),
     ('Adam lr 6e-3', 'adam', 3, .871),
+    ('NAdam lr 6e-3', 'nadam', 3, None),
+    ('RAdam lr 1e-2', 'radam', 3, None),
     ('Adam, AdamW defaults, lr 2e-2, cosine per batch', 'cosine per batch', 3, .883),
     ('same, cosine per epoch', 'cosine per epoch', 3, .887),
     ('same, 1cycle max lr 6e-2 cycling beta1', '1cycle', 5, .906),

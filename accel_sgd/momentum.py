@@ -7,6 +7,7 @@ Docs: https://accel-sgd.github.io/accel_sgd/momentum.html.md"""
 # %% ../nbs/01_momentum.ipynb #035e16f0
 from __future__ import annotations
 import torch
+from fastcore.basics import patch
 from torch import Tensor
 from .sgd import SGD
 
@@ -16,14 +17,16 @@ __all__ = ['Momentum']
 # %% ../nbs/01_momentum.ipynb #3e30f93b
 class Momentum(SGD):
     "SGD that steps along an exponential moving average of the gradients"
-    hyper_keys = ('momentum',)
+    hyper_keys = ('momentum', 'nesterov')
     def __init__(self,
                  params, # Tensors to optimize, or dicts defining param groups
                  lr:float, # Learning rate
                  wd:float=0., # Decoupled weight decay
                  mom:float=0.9, # Momentum: weight of the old average (the group's `momentum`)
+                 *,
+                 nesterov:bool=False, # Step along the average one step ahead (see Nesterov below)
                  **opts): # `SGD`'s options: `decouple_wd`, `maximize`, `rescale_grad`, ...
-        super().__init__(params, lr=lr, wd=wd, momentum=mom, **opts)
+        super().__init__(params, lr=lr, wd=wd, momentum=mom, nesterov=nesterov, **opts)
 
     def init_state(self, p, g, hp):
         "Start the gradient average `exp_avg` at zero"
@@ -35,3 +38,13 @@ class Momentum(SGD):
         avg = state['exp_avg']
         avg.mul_(mom).add_(g, alpha=1-mom)  # avg ← mom·avg + (1−mom)·g
         p.add_(avg, alpha=-lr)              # p ← p − lr·avg
+
+# %% ../nbs/01_momentum.ipynb #065cd5e6
+@patch
+def opt_step(self:Momentum, p, g, state, hp):
+    "avg ← mom·avg + (1−mom)·g, then p ← p − lr·avg (Nesterov: p ← p − lr·(mom·avg + (1−mom)·g))"
+    lr, mom = hp['lr'], hp['momentum']
+    avg = state['exp_avg']
+    avg.mul_(mom).add_(g, alpha=1-mom)                     # avg ← mom·avg + (1−mom)·g
+    if not hp['nesterov']: return p.add_(avg, alpha=-lr)   # p ← p − lr·avg
+    p.add_(g, alpha=-lr*(1-mom)).add_(avg, alpha=-lr*mom)  # p ← p − lr·(mom·avg + (1−mom)·g)

@@ -10,7 +10,7 @@ import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['ref_grad', 'ref_step', 'ref_sgd', 'ref_momentum', 'ref_adagrad', 'ref_rmsprop', 'ref_adam']
+__all__ = ['ref_grad', 'ref_step', 'ref_sgd', 'ref_momentum', 'ref_adagrad', 'ref_rmsprop', 'ref_adam', 'ref_nadam', 'ref_radam']
 
 # %% ../nbs/00_ladder.ipynb #aac7e3d7
 def ref_grad(g:Tensor, # The gradient, float64
@@ -45,10 +45,10 @@ def ref_sgd(g, # The gradient, after clipping and L2 (`ref_grad`)
 # %% ../nbs/01_momentum.ipynb #4ed213e1
 def ref_momentum(g, # The gradient, after clipping and L2 (`ref_grad`)
                  s:dict, # State: the average `exp_avg`, created at zero
-                 h:dict): # Hyperparameters by argument name: `mom`
-    "Momentum's step direction: avg ← mom·avg + (1−mom)·g, from avg = 0"
+                 h:dict): # Hyperparameters by argument name: `mom`, `nesterov`
+    "Momentum's step direction: avg ← mom·avg + (1−mom)·g from 0 (Nesterov: mom·avg + (1−mom)·g)"
     s['exp_avg'] = h['mom']*s.get('exp_avg', torch.zeros_like(g)) + (1-h['mom'])*g
-    return s['exp_avg']
+    return h['mom']*s['exp_avg'] + (1-h['mom'])*g if h.get('nesterov') else s['exp_avg']
 
 # %% ../nbs/02_rmsprop.ipynb #7812a153
 def ref_adagrad(g, # The gradient, after clipping and L2 (`ref_grad`)
@@ -80,3 +80,35 @@ def ref_adam(g, # The gradient, after clipping and L2 (`ref_grad`)
         s['max_exp_avg_sq'] = v = torch.maximum(s.get('max_exp_avg_sq', torch.zeros_like(g)), v)
     m_hat, v_hat = s['exp_avg']/(1 - b1**t), v/(1 - b2**t)
     return m_hat/((v_hat + h['eps']).sqrt() if h['eps_in_sqrt'] else v_hat.sqrt() + h['eps'])
+
+# %% ../nbs/03b_nadam.ipynb #5ca9e9a2
+def ref_nadam(g, # The gradient, after clipping and L2 (`ref_grad`)
+              s:dict, # State: `step`, `exp_avg`, `exp_avg_sq` created at 0, `mu_product` at 1
+              h:dict): # Hyperparameters: `beta1`, `beta2`, `eps`, `momentum_decay`
+    "NAdam's step direction ((1−μ_t)·g/(1−Π_t) + μ_{t+1}·m/(1−Π_{t+1}))/(√v̂ + eps) (Dozat, 2016)"
+    b1, b2, psi = h['beta1'], h['beta2'], h['momentum_decay']
+    t = s['step'] = s.get('step', 0) + 1
+    mu, mu_next = (b1*(1 - 0.5*0.96**(k*psi)) for k in (t, t+1))
+    one, f32 = torch.ones(()), torch.float32  # Π_t: a float32 number, as in torch's NAdam and ours
+    s['mu_product'] = prod = s.get('mu_product', one)*torch.tensor(mu, dtype=f32)
+    s['exp_avg'] = m = b1*s.get('exp_avg', torch.zeros_like(g)) + (1-b1)*g
+    s['exp_avg_sq'] = v = b2*s.get('exp_avg_sq', torch.zeros_like(g)) + (1-b2)*g**2
+    pr = prod.item()  # its value, for float64 arithmetic
+    m_bar = (1-mu)*g/(1 - pr) + mu_next*m/(1 - pr*mu_next)
+    return m_bar/((v/(1 - b2**t)).sqrt() + h['eps'])
+
+# %% ../nbs/03c_radam.ipynb #327ea9d2
+def ref_radam(g, # The gradient, after clipping and L2 (`ref_grad`)
+              s:dict, # State: `step`, `exp_avg`, `exp_avg_sq`, created at 0
+              h:dict): # Hyperparameters: `beta1`, `beta2`, `eps`
+    "RAdam's step direction (Liu et al., 2020): r_t·m̂·√(1−β2^t)/(√v + eps) if ρ_t > 5, else m̂"
+    b1, b2 = h['beta1'], h['beta2']
+    t = s['step'] = s.get('step', 0) + 1
+    s['exp_avg'] = b1*s.get('exp_avg', torch.zeros_like(g)) + (1-b1)*g
+    s['exp_avg_sq'] = v = b2*s.get('exp_avg_sq', torch.zeros_like(g)) + (1-b2)*g**2
+    m_hat, bc2 = s['exp_avg']/(1 - b1**t), 1 - b2**t
+    rho_inf = 2/(1-b2) - 1
+    rho_t = rho_inf - 2*t*b2**t/bc2
+    if rho_t <= 5: return m_hat  # the variance of the adaptive rate is not tractable yet
+    r_t = ((rho_t-4)*(rho_t-2)*rho_inf/((rho_inf-4)*(rho_inf-2)*rho_t))**0.5
+    return r_t*m_hat*bc2**0.5/(v.sqrt() + h['eps'])

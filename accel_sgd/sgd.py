@@ -58,10 +58,11 @@ hyper_ranges = dict(
     lr=(0., math.inf, False, False), wd=(0., math.inf, False, False),
     eps=(0., math.inf, False, False),
     mom=(0., 1., False, True), beta1=(0., 1., False, True), beta2=(0., 1., False, True),
-    sqr_mom=(0., 1., False, True),
+    sqr_mom=(0., 1., False, True), momentum_decay=(0., math.inf, False, False),
     rescale_grad=(0., math.inf, True, False), clip_gradient=(0., math.inf, True, False))
 # switches, which must be True or False
-hyper_flags = ('decouple_wd', 'maximize', 'amsgrad', 'zero_init', 'eps_in_sqrt', 'fused')
+hyper_flags = ('decouple_wd', 'maximize', 'amsgrad', 'zero_init', 'eps_in_sqrt', 'nesterov',
+               'fused')
 
 # %% ../nbs/00_sgd.ipynb #627bd76d
 def check_hyper(

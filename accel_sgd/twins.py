@@ -15,7 +15,10 @@ from .sgd import SGD, group_hypers, torch_names
 from .momentum import Momentum
 from .rmsprop import AdaGrad, RMSProp
 from .adam import Adam
-from .reference import ref_adagrad, ref_adam, ref_momentum, ref_rmsprop, ref_sgd
+from .nadam import NAdam
+from .radam import RAdam
+from .reference import (ref_adagrad, ref_adam, ref_momentum, ref_nadam, ref_radam,
+                                 ref_rmsprop, ref_sgd)
 
 # %% auto #0
 __all__ = ['twins', 'Twin', 'full_hypers', 'no_twin', 'our_opt', 'torch_twin', 'describe', 'twin_model', 'twin_groups',
@@ -41,6 +44,12 @@ def _l2_only(h):
     if h['decouple_wd'] and h['wd']:
         return "torch's twin has only L2 weight decay: use decouple_wd=False or wd=0"
 
+def _momentum_limits(h):
+    "torch's SGD asks for momentum with Nesterov, and knows only L2 weight decay"
+    if h['nesterov'] and h['mom'] == 0:
+        return "torch's SGD takes nesterov=True only with momentum > 0: use mom > 0"
+    return _l2_only(h)
+
 def _rmsprop_limits(h):
     "torch's RMSprop starts its average at 0, and knows only L2 weight decay"
     if not h['zero_init']: return "torch's RMSprop starts its average at zero: use zero_init=True"
@@ -58,8 +67,8 @@ twins = {
     'Momentum': Twin(  # torch's buffer is our average divided by (1 − mom)
         Momentum, ref_momentum, lambda h: torch.optim.SGD,
         lambda h: dict(lr=h['lr']*(1-h['mom']), momentum=h['mom'], weight_decay=h['wd'],
-                       maximize=h['maximize']),
-        dict(lr=0.5, mom=0.9), _l2_only, dict(exp_avg='momentum_buffer'), torch_fused=True),
+                       nesterov=h['nesterov'], maximize=h['maximize']),
+        dict(lr=0.5, mom=0.9), _momentum_limits, dict(exp_avg='momentum_buffer'), torch_fused=True),
     'AdaGrad': Twin(
         AdaGrad, ref_adagrad, lambda h: torch.optim.Adagrad,
         lambda h: dict(lr=h['lr'], eps=h['eps'], weight_decay=h['wd'], maximize=h['maximize']),
@@ -74,6 +83,18 @@ twins = {
         lambda h: dict(lr=h['lr'], betas=(h['beta1'], h['beta2']), eps=h['eps'],
                        weight_decay=h['wd'], amsgrad=h['amsgrad'], maximize=h['maximize']),
         dict(lr=0.01, wd=0.01), _adam_limits, torch_fused=True, sparse_cls=torch.optim.SparseAdam),
+    'NAdam': Twin(  # torch's NAdam takes decoupled decay as a switch
+        NAdam, ref_nadam, lambda h: torch.optim.NAdam,
+        lambda h: dict(lr=h['lr'], betas=(h['beta1'], h['beta2']), eps=h['eps'],
+                       weight_decay=h['wd'], momentum_decay=h['momentum_decay'],
+                       decoupled_weight_decay=h['decouple_wd'], maximize=h['maximize']),
+        dict(lr=0.01, wd=0.01)),
+    'RAdam': Twin(  # so does torch's RAdam
+        RAdam, ref_radam, lambda h: torch.optim.RAdam,
+        lambda h: dict(lr=h['lr'], betas=(h['beta1'], h['beta2']), eps=h['eps'],
+                       weight_decay=h['wd'], decoupled_weight_decay=h['decouple_wd'],
+                       maximize=h['maximize']),
+        dict(lr=0.01, wd=0.01)),
 }
 
 # %% ../nbs/03a_twins.ipynb #986f3998
