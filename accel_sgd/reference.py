@@ -10,7 +10,7 @@ import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['ref_grad', 'ref_step', 'ref_sgd', 'ref_momentum', 'ref_adagrad', 'ref_rmsprop', 'ref_adam', 'ref_nadam', 'ref_radam']
+__all__ = ['ref_grad', 'ref_step', 'ref_sgd', 'ref_momentum', 'ref_adagrad', 'ref_rmsprop', 'ref_adam', 'ref_nadam', 'ref_radam', 'ref_lion']
 
 # %% ../nbs/00_ladder.ipynb #aac7e3d7
 def ref_grad(g:Tensor, # The gradient, float64
@@ -112,3 +112,13 @@ def ref_radam(g, # The gradient, after clipping and L2 (`ref_grad`)
     if rho_t <= 5: return m_hat  # the variance of the adaptive rate is not tractable yet
     r_t = ((rho_t-4)*(rho_t-2)*rho_inf/((rho_inf-4)*(rho_inf-2)*rho_t))**0.5
     return r_t*m_hat*bc2**0.5/(v.sqrt() + h['eps'])
+
+# %% ../nbs/03d_lion.ipynb #61961ea7
+def ref_lion(g, # The gradient, after clipping and L2 (`ref_grad`)
+             s:dict, # State: the average `exp_avg`, created at 0
+             h:dict): # Hyperparameters: `beta1`, `beta2`
+    "Lion's step direction sign(β1·m + (1−β1)·g), then m ← β2·m + (1−β2)·g (Chen et al., 2023)"
+    b1, b2 = h['beta1'], h['beta2']
+    m = s.get('exp_avg', torch.zeros_like(g))
+    s['exp_avg'] = b2*m + (1-b2)*g
+    return (b1*m + (1-b1)*g).sign()

@@ -17,8 +17,9 @@ from .rmsprop import AdaGrad, RMSProp
 from .adam import Adam
 from .nadam import NAdam
 from .radam import RAdam
-from .reference import (ref_adagrad, ref_adam, ref_momentum, ref_nadam, ref_radam,
-                                 ref_rmsprop, ref_sgd)
+from .lion import Lion
+from .reference import (ref_adagrad, ref_adam, ref_lion, ref_momentum, ref_nadam,
+                                 ref_radam, ref_rmsprop, ref_sgd)
 
 # %% auto #0
 __all__ = ['twins', 'Twin', 'full_hypers', 'no_twin', 'our_opt', 'torch_twin', 'describe', 'twin_model', 'twin_groups',
@@ -59,6 +60,17 @@ def _adam_limits(h):
     "torch's Adam puts eps outside the root"
     if h['eps_in_sqrt']: return "torch's Adam puts eps outside the root: use eps_in_sqrt=False"
 
+def _lion_limits(h):
+    "lion-pytorch decays weights only decoupled, and has no `maximize`"
+    if not h['decouple_wd'] and h['wd']:
+        return "lion-pytorch has no L2 weight decay: use decouple_wd=True or wd=0"
+    if h['maximize']: return "lion-pytorch has no maximize: negate the loss instead"
+
+def _lion_pytorch(h):
+    "The `lion-pytorch` package's `Lion` (a dev dependency: imported only when asked for)"
+    from lion_pytorch import Lion as LionPytorch
+    return LionPytorch
+
 twins = {
     'SGD': Twin(  # decoupled decay and L2 are the same step for SGD
         SGD, ref_sgd, lambda h: torch.optim.SGD,
@@ -95,6 +107,10 @@ twins = {
                        weight_decay=h['wd'], decoupled_weight_decay=h['decouple_wd'],
                        maximize=h['maximize']),
         dict(lr=0.01, wd=0.01)),
+    'Lion': Twin(  # not in torch: the paper's authors' reference is the lion-pytorch package
+        Lion, ref_lion, _lion_pytorch,
+        lambda h: dict(lr=h['lr'], betas=(h['beta1'], h['beta2']), weight_decay=h['wd']),
+        dict(lr=1e-3, wd=0.1), _lion_limits),
 }
 
 # %% ../nbs/03a_twins.ipynb #986f3998
@@ -139,6 +155,11 @@ def our_opt(name:str, # A key of `twins`
     return tw.ours(params, **{**tw.example, **_our_names(h)}, fused=fused)
 
 # %% ../nbs/03a_twins.ipynb #af13bfd2
+def _qualname(cls): # A twin's class
+    "How a reader names the twin class `cls`: `torch.optim.SGD`, `lion_pytorch.Lion`"
+    mod = cls.__module__
+    return f"{'torch.optim' if mod.startswith('torch.optim') else mod.split('.')[0]}.{cls.__name__}"
+
 def torch_twin(name:str, # A key of `twins`
                params, # Tensors, or param groups with hyperparameters by our names or torch's
                torch_kw:dict|None=None, # More arguments for torch's class: `fused=True`...
@@ -164,7 +185,7 @@ def torch_twin(name:str, # A key of `twins`
     def kw(gh):
         res = tw.to_torch(gh)
         if (lost := {k: v for k, v in res.items() if k not in args and v not in (0, False)}):
-            raise ValueError(f"torch.optim.{cls.__name__} has no {', '.join(lost)}: "
+            raise ValueError(f"{_qualname(cls)} has no {', '.join(lost)}: "
                              f"use {', '.join(f'{k}=0' for k in lost)}")
         return {k: v for k, v in res.items() if k in args}
     if groups: params = [dict(params=g['params'], **kw(gh)) for g, gh in zip(groups, hs)]
@@ -184,7 +205,7 @@ def describe(name:str, # A key of `twins`
     dflt = {k: p.default for k, p in inspect.signature(cls).parameters.items()}
     theirs = {k: round(v, 12) if isinstance(v, float) else v
               for k, v in tw.to_torch(full).items() if dflt.get(k) != v}
-    return _call(name, h), _call(f"torch.optim.{cls.__name__}", theirs)
+    return _call(name, h), _call(_qualname(cls), theirs)
 
 # %% ../nbs/03a_twins.ipynb #b50f1955
 def twin_model(seed:int=0): # Seed for the initial weights
