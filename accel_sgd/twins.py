@@ -107,7 +107,7 @@ twins = {
                        weight_decay=h['wd'], decoupled_weight_decay=h['decouple_wd'],
                        maximize=h['maximize']),
         dict(lr=0.01, wd=0.01)),
-    'Lion': Twin(  # not in torch: the paper's authors' reference is the lion-pytorch package
+    'Lion': Twin(  # not in torch: its twin is lion-pytorch, the PyTorch port most people use
         Lion, ref_lion, _lion_pytorch,
         lambda h: dict(lr=h['lr'], betas=(h['beta1'], h['beta2']), weight_decay=h['wd']),
         dict(lr=1e-3, wd=0.1), _lion_limits),
