@@ -36,7 +36,7 @@ class Adam(SGD):
         "Step count 0; `exp_avg` (m), `exp_avg_sq` (v) and, for AMSGrad, `max_exp_avg_sq` at 0"
         zeros = lambda: torch.zeros_like(p, memory_format=torch.preserve_format)
         state = {'step': torch.tensor(0.), 'exp_avg': zeros(), 'exp_avg_sq': zeros()}
-        if hp['amsgrad']: state['max_exp_avg_sq'] = zeros()
+        if hp.get('amsgrad'): state['max_exp_avg_sq'] = zeros()  # subclasses may lack it
         return state
 
     def opt_step(self, p, g, state, hp):

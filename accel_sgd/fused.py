@@ -245,9 +245,10 @@ def _call(opt, key, entries, G, hp, reg):
         made = [tuple(map(id, s.values())) for s in A[2]]
         with torch_private.no_duck_shapes():  # every size its own symbol; all threads (inductor reads the count)
             ts = [t for ts in (A[0], A[1], *[s.values() for s in A[2]]) for t in ts]
+            hint = None if getattr(opt, 'per_tensor', False) else 1 << 20  # LAMB's norms: their own size
             for t in ts if entries[0]['tiny'] is None else ():  # tiny params: compiled for a shape
                 if isinstance(t, Tensor) and t.dim() == 1:  # tuned for large params (small ones share it)
-                    torch_private.mark_dynamic(t, 1 << 20)
+                    torch_private.mark_dynamic(t, hint)
             fn(obj, *A, hp, reg)
         for s, a, ids in zip(S, A[2], made):  # state tensors an `opt_step` assigned anew: where the caller looks
             for k, v in a.items():

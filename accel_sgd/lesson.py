@@ -16,6 +16,8 @@ from .adam import Adam
 from .nadam import NAdam
 from .radam import RAdam
 from .lion import Lion
+from .lamb import LAMB
+from .adafactor import Adafactor
 from .data import fashion_mnist_batches
 from .learner import (BatchSchedCB, EpochSchedCB, Learner, MetricsCB, ProgressCB, RecorderCB, as_device,
                                default_device, get_model, lr_of, mom_of, set_seed)
@@ -35,6 +37,8 @@ optimizers = {  # name -> (constructor taking (params, lr), the lesson's learnin
     'nadam':    (NAdam, 6e-3),
     'radam':    (RAdam, 1e-2),
     'lion':     (Lion, 5e-3),
+    'lamb':     (LAMB, 2e-2),
+    'adafactor': (Adafactor, 0.15),
     'adagrad':  (AdaGrad, 3e-2),
     'adamw':    (partial(Adam, wd=0.01, beta2=0.999, eps=1e-8), 2e-2),
 }
@@ -116,6 +120,8 @@ lesson_table = [  # (row, key in `results`, epochs, the lesson's accuracy: None 
     ('NAdam lr 6e-3', 'nadam', 3, None),
     ('RAdam lr 1e-2', 'radam', 3, None),
     ('Lion lr 5e-3', 'lion', 3, None),
+    ('LAMB lr 2e-2', 'lamb', 3, None),
+    ('Adafactor lr 0.15', 'adafactor', 3, None),
     ('Adam, AdamW defaults, lr 2e-2, cosine per batch', 'cosine per batch', 3, .883),
     ('same, cosine per epoch', 'cosine per epoch', 3, .887),
     ('same, 1cycle max lr 6e-2 cycling beta1', '1cycle', 5, .906),

@@ -35,11 +35,6 @@ class RAdam(Adam):
                  **opts): # `SGD`'s options: `decouple_wd`, `maximize`, `rescale_grad`, ...
         SGD.__init__(self, params, lr=lr, wd=wd, betas=(beta1, beta2), eps=eps, **opts)
 
-    def init_state(self, p, g, hp):
-        "Step count 0; `exp_avg` (m) and `exp_avg_sq` (v) at 0: torch's RAdam's state"
-        zeros = lambda: torch.zeros_like(p, memory_format=torch.preserve_format)
-        return {'step': torch.tensor(0.), 'exp_avg': zeros(), 'exp_avg_sq': zeros()}
-
     def opt_step(self, p, g, state, hp):
         "Adam's m and v; then p ← p − lr·r_t·m̂·√bc2/(√v + eps) if ρ_t > 5, else p ← p − lr·m̂"
         lr, (beta1, beta2), eps = hp['lr'], hp['betas'], hp['eps']

@@ -6,11 +6,12 @@ Docs: https://accel-sgd.github.io/accel_sgd/ladder.html.md"""
 
 # %% ../nbs/00_ladder.ipynb #c018c97b
 from __future__ import annotations
+import inspect
 import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['ref_grad', 'ref_step', 'ref_sgd', 'ref_momentum', 'ref_adagrad', 'ref_rmsprop', 'ref_adam', 'ref_nadam', 'ref_radam', 'ref_lion']
+__all__ = ['ref_grad', 'ref_takes_p', 'ref_step', 'ref_sgd', 'ref_momentum', 'ref_adagrad', 'ref_rmsprop', 'ref_adam', 'ref_nadam', 'ref_radam', 'ref_lion', 'ref_lamb', 'ref_adafactor', 'ref_muon', 'ref_schedule_free']
 
 # %% ../nbs/00_ladder.ipynb #aac7e3d7
 def ref_grad(g:Tensor, # The gradient, float64
@@ -23,15 +24,22 @@ def ref_grad(g:Tensor, # The gradient, float64
     if h['clip_gradient'] is not None: g = g.clamp(-h['clip_gradient'], h['clip_gradient'])
     return g if h['decouple_wd'] else g + h['wd']*p
 
+# %% ../nbs/00_ladder.ipynb #b4c3e265
+def ref_takes_p(rule): # A reference rule
+    "Does `rule` take the param too, `rule(g, s, h, p)`? Such a rule does its own decoupled decay"
+    return len(inspect.signature(rule).parameters) == 4
+
 # %% ../nbs/00_ladder.ipynb #86fa71b7
-def ref_step(rule, # A reference rule: (g, state, hypers) -> step direction u
+def ref_step(rule, # A reference rule: (g, state, hypers) -> step direction u; LAMB's takes p too
              p:Tensor, # The parameter, float64
              g:Tensor, # Its gradient, float64
              s:dict, # The rule's state for `p`, updated in place
              h:dict, # Hyperparameters by argument name
             )->Tensor: # The new parameter
-    "One reference step: decoupled decay, then p − lr·u with u from `rule`"
-    u = rule(ref_grad(g, p, h), s, h)
+    "One reference step: decoupled decay, then p − lr·u with u from `rule` (which may decay itself)"
+    g = ref_grad(g, p, h)
+    if ref_takes_p(rule): return p - h['lr']*rule(g, s, h, p)  # decoupled decay inside u
+    u = rule(g, s, h)
     if h['decouple_wd']: p = p*(1 - h['lr']*h['wd'])
     return p - h['lr']*u
 
@@ -122,3 +130,85 @@ def ref_lion(g, # The gradient, after clipping and L2 (`ref_grad`)
     m = s.get('exp_avg', torch.zeros_like(g))
     s['exp_avg'] = b2*m + (1-b2)*g
     return (b1*m + (1-b1)*g).sign()
+
+# %% ../nbs/03e_lamb.ipynb #8c3b8a9a
+def ref_lamb(g, # The gradient, after clipping and L2 (`ref_grad`)
+             s:dict, # State: `step`, `exp_avg`, `exp_avg_sq`, created at 0
+             h:dict, # Hyperparameters: `beta1`, `beta2`, `eps`, `wd`, `decouple_wd`
+             p): # The parameter: for its norm, and for the decay inside u
+    "LAMB's step direction (You et al., 2020, Algorithm 2): (‖p‖/‖u‖)·u, u = m̂/(√v̂ + eps) + wd·p"
+    b1, b2 = h['beta1'], h['beta2']
+    t = s.get('step', 0) + 1
+    m = b1*s.get('exp_avg', torch.zeros_like(g)) + (1-b1)*g
+    v = b2*s.get('exp_avg_sq', torch.zeros_like(g)) + (1-b2)*g**2
+    s.update(step=t, exp_avg=m, exp_avg_sq=v)
+    u = (m/(1-b1**t))/((v/(1-b2**t)).sqrt() + h['eps'])
+    if h['decouple_wd']: u = u + h['wd']*p
+    pn, un = p.norm(), u.norm()
+    return (1. if pn == 0 or un == 0 else pn/un)*u  # a NaN norm: a NaN ratio, as in optax
+
+# %% ../nbs/03f_adafactor.ipynb #be5a7861
+def ref_adafactor(g, # The gradient, after clipping and L2 (`ref_grad`)
+                  s:dict, # State: `step`, and `row_var`, `col_var` (2+ dims) or `variance`, at 0
+                  h:dict, # Hypers: `lr`, `beta2_decay`, `eps` (or `eps1`, `eps2`), `d`, `wd`...
+                  p): # The parameter: its RMS sizes the step, and it decays inside u
+    "Adafactor's direction (Shazeer & Stern, 2018): (α_t/lr)·U/max(1, RMS(U)/d), plus wd·p"
+    t = s['step'] = s.get('step', 0) + 1
+    if g.numel() == 0:  # an empty param: nothing to average, nothing to move; its state stays 0
+        if g.dim() > 1: s.setdefault('row_var', g.new_zeros((*g.shape[:-1], 1)))
+        if g.dim() > 1: s.setdefault('col_var', g.new_zeros((*g.shape[:-2], 1, g.shape[-1])))
+        else: s.setdefault('variance', torch.zeros_like(g))
+        return g
+    w = t**h['beta2_decay']  # 1 − β2_t, the new g²'s weight
+    eps1, eps2 = h['eps'] if 'eps' in h else (h.get('eps1'), h['eps2'])  # the pair, or split
+    if eps1 is None: eps1 = torch.finfo(g.dtype).eps
+    if g.dim() > 1:  # R and C: g²'s means along rows and down columns; v̂ = R·C/mean(R)
+        s['row_var'] = r = (1-w)*s.get('row_var', 0.) + w*(g**2).mean(-1, keepdim=True)
+        s['col_var'] = c = (1-w)*s.get('col_var', 0.) + w*(g**2).mean(-2, keepdim=True)
+        v = r*c/r.mean(-2, keepdim=True).clamp(min=eps1)
+    else: s['variance'] = v = (1-w)*s.get('variance', 0.) + w*g**2
+    u = g/v.sqrt().clamp(min=eps1)
+    rms = lambda x: x.pow(2).mean().sqrt().item()
+    rel = min(1., 1/(h['lr']*t**0.5)) if h['lr'] else 1.  # ρ_t/lr (lr = 0: no step at all)
+    u = max(eps2, rms(p))*rel*u/max(1., rms(u)/h['d'])  # α_t·Û/lr
+    return u + h['wd']*p if h['decouple_wd'] else u  # decoupled decay: p·(1 − lr·wd)
+
+# %% ../nbs/03g_muon.ipynb #94494d11
+def ref_muon(g, # The gradient, after clipping and L2 (`ref_grad`): a matrix
+             s:dict, # State: the average `momentum_buffer`, created at 0
+             h:dict): # Hypers: `mom`, `nesterov`, `ns_steps`; `ns_coefficients`, `eps`...
+    "Muon's step direction (Jordan et al., 2024): r·NS(μ·B + (1−μ)·g, or B), B ← μ·B + (1−μ)·g"
+    mom, (a, b, c) = h['mom'], h.get('ns_coefficients', (3.4445, -4.775, 2.0315))
+    s['momentum_buffer'] = avg = mom*s.get('momentum_buffer', torch.zeros_like(g)) + (1-mom)*g
+    x = mom*avg + (1-mom)*g if h['nesterov'] else avg
+    n, m = g.shape
+    x = x.T if n > m else x  # wide: XXᵀ is min(n, m) square
+    x = x/max(x.norm().item(), h.get('eps', 1e-7))
+    for _ in range(h['ns_steps']):
+        A = x @ x.T
+        x = a*x + b*A @ x + c*A @ A @ x  # σ ← aσ + bσ³ + cσ⁵
+    x = x.T if n > m else x
+    if h.get('adjust_lr_fn') == 'match_rms_adamw': return 0.2*max(n, m)**0.5*x
+    return max(1, n/m)**0.5*x if m else x
+
+# %% ../nbs/03h_schedule_free.ipynb #cdbdf4b4
+def ref_schedule_free(g, # The gradient, after clipping and L2 (`ref_grad`)
+                      s:dict, # State: `z`, `x` (at p), `exp_avg_sq` (at 0) and the counters
+                      h:dict, # Hypers: `lr`, `beta1`, `beta2`, `eps`, `warmup_steps`, `wd`...
+                      p): # The parameter, y: the decay is taken there
+    "Schedule-Free AdamW's direction (Defazio et al., 2024): (y_{t−1} − y_t)/lr, with z and x"
+    b1, b2, warm = h['beta1'], h['beta2'], h['warmup_steps']
+    r, power = h['r'], h['weight_lr_power']
+    t = s['step'] = s.get('step', 0) + 1
+    lr = h['lr']*(min(1., t/warm) if warm else 1.)  # γ_t
+    s['lr_max'] = lr_max = max(lr, s.get('lr_max', -1.))
+    w = t**r*lr_max**power
+    s['weight_sum'] = ws = s.get('weight_sum', 0.) + w
+    c = w/ws if ws else 0.
+    s['exp_avg_sq'] = v = b2*s.get('exp_avg_sq', torch.zeros_like(g)) + (1-b2)*g**2
+    d = g/((v/(1-b2**t)).sqrt() + h['eps'])
+    if h['decouple_wd']: d = d + h['wd']*p  # the decay, at y
+    s['z'] = z = s.get('z', p) - lr*d
+    s['x'] = x = (1-c)*s.get('x', p) + c*z
+    y = b1*x + (1-b1)*z
+    return (p - y)/h['lr'] if h['lr'] else torch.zeros_like(p)  # lr = 0: y = z = x, unmoved

@@ -12,8 +12,8 @@ from torch import Tensor
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['torch_names', 'hyper_ranges', 'hyper_flags', 'torch_only', 'SGD', 'check_hyper', 'group_hypers', 'accept_torch_names',
-           'torch_group', 'real_view', 'hyper_numbers', 'as_number']
+__all__ = ['torch_names', 'hyper_ranges', 'hyper_ints', 'hyper_flags', 'torch_only', 'SGD', 'check_hyper', 'group_hypers',
+           'accept_torch_names', 'torch_group', 'real_view', 'hyper_numbers', 'as_number']
 
 # %% ../nbs/00_sgd.ipynb #42c2c7a9
 class SGD(torch.optim.Optimizer):
@@ -59,7 +59,15 @@ hyper_ranges = dict(
     eps=(0., math.inf, False, False),
     mom=(0., 1., False, True), beta1=(0., 1., False, True), beta2=(0., 1., False, True),
     sqr_mom=(0., 1., False, True), momentum_decay=(0., math.inf, False, False),
-    rescale_grad=(0., math.inf, True, False), clip_gradient=(0., math.inf, True, False))
+    rescale_grad=(0., math.inf, True, False), clip_gradient=(0., math.inf, True, False),
+    # Adafactor's: eps is a pair (eps1, eps2), and d clips the update's RMS, as torch's (d >= 1)
+    beta2_decay=(-math.inf, 0., False, False), d=(1., math.inf, False, False),
+    eps1=(0., math.inf, False, False), eps2=(0., math.inf, False, False),
+    ns_steps=(1, 100, False, True),  # Muon's Newton–Schulz iterations, below torch's limit of 100
+    warmup_steps=(0, math.inf, False, False), r=(0., math.inf, False, False),  # Schedule-Free's
+    weight_lr_power=(0., math.inf, False, False))
+# counts, which must be whole numbers as well
+hyper_ints = ('ns_steps', 'warmup_steps')
 # switches, which must be True or False
 hyper_flags = ('decouple_wd', 'maximize', 'amsgrad', 'zero_init', 'eps_in_sqrt', 'nesterov',
                'fused')
@@ -84,10 +92,13 @@ def check_hyper(
         val = val.item()
     if isinstance(val, bool) or not isinstance(val, numbers.Real):
         raise TypeError(f"{shown} must be a real number, got {name}={val!r} ({type(val).__name__})")
+    if name in hyper_ints and not isinstance(val, numbers.Integral):
+        raise TypeError(f"{shown} must be a whole number, got {name}={val!r}")
     lo, hi, lo_open, hi_open = hyper_ranges[name]
     if not (math.isfinite(val) and (lo < val if lo_open else lo <= val)
             and (val < hi if hi_open else val <= hi)):
         rng = (f"a finite number {'>' if lo_open else '>='} {lo:g}" if hi == math.inf else
+               f"a finite number {'<' if hi_open else '<='} {hi:g}" if lo == -math.inf else
                f"in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}")
         raise ValueError(f"{shown} must be {rng}, got {name}={val!r}")
 
@@ -103,6 +114,12 @@ def group_hypers(
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"betas must be a pair (beta1, beta2), got betas={betas!r}")
         res['beta1'], res['beta2'] = betas
+    if 'eps' in group and 'beta2_decay' in group:  # Adafactor's eps: a pair (eps1, eps2)
+        eps = res.pop('eps')
+        if not isinstance(eps, (tuple, list)) or len(eps) != 2:
+            raise TypeError(f"eps must be a pair (eps1, eps2), got eps={eps!r}")
+        if eps[0] is not None: res['eps1'] = eps[0]  # None: the dtype's machine epsilon
+        res['eps2'] = eps[1]
     return res
 
 # %% ../nbs/00_sgd.ipynb #e0a1d003
@@ -310,6 +327,20 @@ def hyper_numbers(
 
 SGD.hyper_numbers = staticmethod(hyper_numbers)  # so the fused engine reads them the same way
 
+SGD.dense_only = None  # why a subclass can't step on sparse gradients (LAMB, Adafactor), or None
+SGD.per_tensor = False  # does `opt_step` read whole tensors (LAMB's norms)? The fused engine asks
+
+@patch
+def check_dense(self:SGD):
+    "Raise `RuntimeError` if a param has a sparse gradient, for a class whose `dense_only` says why"
+    for group in self.param_groups:
+        for p in group['params']:
+            if p.grad is not None and p.grad.is_sparse:
+                raise RuntimeError(f"{type(self).__name__} does not support sparse gradients "
+                                   f"({self.dense_only}), got one for a parameter of shape "
+                                   f"{tuple(p.shape)}: use a dense gradient "
+                                   "(nn.Embedding(..., sparse=False))")
+
 # replaces the idea's `step`: the same loop, through `param_step`
 @patch
 def step(self:SGD,
@@ -318,6 +349,7 @@ def step(self:SGD,
     loss = None
     if closure is not None:
         with torch.enable_grad(): loss = closure()
+    if self.dense_only: self.check_dense()  # before any param moves
     with torch.no_grad():
         for group in self.param_groups:
             if group['fused']:

@@ -250,9 +250,13 @@ def no_duck_shapes():
     return _fx_config.patch(use_duck_shape=False)
 
 def mark_dynamic(t:Tensor, # A flat tensor about to be passed to compiled code
-                 hint:int): # The size inductor should tune for
+                 hint:int|None): # The size inductor should tune for (None: `t`'s own)
     "Mark `t`'s one dimension dynamic, with a size hint for inductor (public stand-in: `torch.compile(dynamic=True)`)"
-    torch._dynamo.mark_dynamic(t, 0, hint_override=hint)  # `hint_override` checked on torch 2.13
+    # `hint_override` checked on torch 2.13. It is for elementwise code only: a float32 sum's code depends on its size
+    # (inductor's C++ uses a chunked sum above 4096 elements), and a hint on the other side of 4096 than the size itself
+    # makes a guard that fails on the very call that made it
+    if hint is None: torch._dynamo.mark_dynamic(t, 0)
+    else: torch._dynamo.mark_dynamic(t, 0, hint_override=hint)
 
 try: torch._dynamo.mark_dynamic(torch.zeros(2), 0, hint_override=2)
 except (AttributeError, TypeError) as e: missing['mark_dynamic'] = f"{type(e).__name__}: {e}"

@@ -18,12 +18,14 @@ from .adam import Adam
 from .nadam import NAdam
 from .radam import RAdam
 from .lion import Lion
-from .reference import (ref_adagrad, ref_adam, ref_lion, ref_momentum, ref_nadam,
-                                 ref_radam, ref_rmsprop, ref_sgd)
+from .lamb import LAMB
+from .adafactor import Adafactor
+from .reference import (ref_adafactor, ref_adagrad, ref_adam, ref_lamb, ref_lion,
+                                 ref_momentum, ref_nadam, ref_radam, ref_rmsprop, ref_sgd)
 
 # %% auto #0
-__all__ = ['twins', 'Twin', 'full_hypers', 'no_twin', 'our_opt', 'torch_twin', 'describe', 'twin_model', 'twin_groups',
-           'compare_twins', 'embedding_twins', 'check_twin']
+__all__ = ['twins', 'Twin', 'OptaxLamb', 'full_hypers', 'no_twin', 'our_opt', 'torch_twin', 'describe', 'twin_model',
+           'twin_groups', 'compare_twins', 'embedding_twins', 'check_twin']
 
 # %% ../nbs/03a_twins.ipynb #59e2dbb5
 @dataclass(frozen=True)
@@ -71,6 +73,17 @@ def _lion_pytorch(h):
     from lion_pytorch import Lion as LionPytorch
     return LionPytorch
 
+def _lamb_limits(h):
+    "optax's `lamb` decays weights only inside its update, and has no `maximize`"
+    if not h['decouple_wd'] and h['wd']:
+        return "optax's lamb has no L2 weight decay: use decouple_wd=True or wd=0"
+    if h['maximize']: return "optax's lamb has no maximize: negate the loss instead"
+
+def _adafactor_limits(h):
+    "torch's Adafactor decays weights only decoupled"
+    if not h['decouple_wd'] and h['wd']:
+        return "torch's Adafactor has no L2 weight decay: use decouple_wd=True or wd=0"
+
 twins = {
     'SGD': Twin(  # decoupled decay and L2 are the same step for SGD
         SGD, ref_sgd, lambda h: torch.optim.SGD,
@@ -111,16 +124,68 @@ twins = {
         Lion, ref_lion, _lion_pytorch,
         lambda h: dict(lr=h['lr'], betas=(h['beta1'], h['beta2']), weight_decay=h['wd']),
         dict(lr=1e-3, wd=0.1), _lion_limits),
+    'LAMB': Twin(  # not in torch: its twin is optax's lamb (JAX), through a thin adapter below
+        LAMB, ref_lamb, lambda h: OptaxLamb,
+        lambda h: dict(lr=h['lr'], betas=(h['beta1'], h['beta2']), eps=h['eps'],
+                       weight_decay=h['wd']),
+        dict(lr=1e-2, wd=0.01), _lamb_limits),
+    'Adafactor': Twin(  # eps is a pair (eps1, eps2), as in torch
+        Adafactor, ref_adafactor, lambda h: torch.optim.Adafactor,
+        lambda h: dict(lr=h['lr'], beta2_decay=h['beta2_decay'], eps=h['eps'], d=h['d'],
+                       weight_decay=h['wd'], maximize=h['maximize']),
+        dict(lr=0.01, wd=0.01), _adafactor_limits),
 }
 
+# %% ../nbs/03a_twins.ipynb #5feefd3b
+class OptaxLamb(torch.optim.Optimizer):
+    "LAMB's twin: `optax.lamb` (JAX) stepping torch tensors, its Adam state kept in torch's keys"
+    def __init__(self,
+                 params, # Tensors to optimize, or dicts defining param groups
+                 lr:float=1e-3, # optax's `learning_rate`
+                 betas:tuple=(0.9, 0.999), # optax's `b1`, `b2`
+                 eps:float=1e-6, # Added to √v̂
+                 weight_decay:float=0.): # Added to the update as wd·p, inside the trust ratio
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        "One `optax.lamb` update of each param with a gradient, with its group's hyperparameters"
+        import jax, numpy as np, optax
+        jax.config.update('jax_enable_x64', True)  # so that float64 params stay float64
+        jx = lambda t: jax.numpy.asarray(  # NumPy has no bfloat16: such tensors go as float32
+            (t.float() if t.dtype == torch.bfloat16 else t).detach().cpu().numpy())
+        back = lambda a, like: torch.from_numpy(np.array(a)).to(like.device, like.dtype)
+        for group in self.param_groups:
+            b1, b2 = (float(b) for b in group['betas'])
+            tx = optax.lamb(float(group['lr']), b1=b1, b2=b2, eps=float(group['eps']),
+                            weight_decay=float(group['weight_decay']))
+            for p in group['params']:
+                if p.grad is None: continue
+                s, x = self.state[p], jx(p)
+                if not s: s.update(step=torch.tensor(0.), exp_avg=torch.zeros_like(p),
+                                   exp_avg_sq=torch.zeros_like(p))
+                count = jax.numpy.asarray(int(s['step']), 'int32')
+                adam = optax.ScaleByAdamState(count, jx(s['exp_avg']), jx(s['exp_avg_sq']))
+                u, (adam, *_) = tx.update(jx(p.grad), (adam, *tx.init(x)[1:]), x)  # adam's: 1st
+                p.copy_(back(optax.apply_updates(x, u), p))
+                s['step'] += 1
+                s['exp_avg'].copy_(back(adam.mu, p)); s['exp_avg_sq'].copy_(back(adam.nu, p))
+
 # %% ../nbs/03a_twins.ipynb #986f3998
+def _paired(h):
+    "`h` with `eps1`, `eps2` (as `group_hypers` splits Adafactor's `eps` to check it) paired again"
+    if 'eps2' not in h: return h
+    h = dict(h)
+    h['eps'] = (h.pop('eps1', None), h.pop('eps2'))
+    return h
+
 def full_hypers(name:str, # A key of `twins`
                 **h, # By our names; the rest: the class's defaults (`lr`: the example's)
                )->dict: # Every hyperparameter and switch, by our argument names
     "All of `twins[name].ours`'s hyperparameters, by argument name: `h`, then the class's defaults"
     tw = twins[name]
-    opt = tw.ours([torch.zeros(1, requires_grad=True)], **{'lr': tw.example['lr'], **h})
-    return group_hypers(opt.defaults)
+    opt = tw.ours([torch.zeros(1, requires_grad=True)], **{'lr': tw.example['lr'], **_paired(h)})
+    return _paired(group_hypers(opt.defaults))
 
 # %% ../nbs/03a_twins.ipynb #cc304c0c
 def _limits(name, h):
