@@ -134,6 +134,9 @@ class Learner:
         "One pass over the training (updating the model) or validation batches"
         self.training = training
         self.model.train(training)
+        opt = getattr(self, 'opt', None)
+        if callable(getattr(opt, 'train', None)):  # Schedule-Free's: the average x to validate
+            (opt.train if training else opt.eval)()
         self.dl = self.dls[0] if training else self.dls[1]
         self.callback('before_epoch')
         nb = self.device.type == 'cuda'  # a copy to a GPU may overlap its work; elsewhere, plain copies
