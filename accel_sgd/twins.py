@@ -62,11 +62,15 @@ def _adam_limits(h):
     "torch's Adam puts eps outside the root"
     if h['eps_in_sqrt']: return "torch's Adam puts eps outside the root: use eps_in_sqrt=False"
 
+def _decoupled_only(who, h, climbs=True):
+    "Why twin `who`, decaying weights only decoupled (and climbing only if `climbs`), has none"
+    if not h['decouple_wd'] and h['wd']:
+        return f"{who} has no L2 weight decay: use decouple_wd=True or wd=0"
+    if not climbs and h['maximize']: return f"{who} has no maximize: negate the loss instead"
+
 def _lion_limits(h):
     "lion-pytorch decays weights only decoupled, and has no `maximize`"
-    if not h['decouple_wd'] and h['wd']:
-        return "lion-pytorch has no L2 weight decay: use decouple_wd=True or wd=0"
-    if h['maximize']: return "lion-pytorch has no maximize: negate the loss instead"
+    return _decoupled_only('lion-pytorch', h, climbs=False)
 
 def _lion_pytorch(h):
     "The `lion-pytorch` package's `Lion` (a dev dependency: imported only when asked for)"
@@ -75,14 +79,11 @@ def _lion_pytorch(h):
 
 def _lamb_limits(h):
     "optax's `lamb` decays weights only inside its update, and has no `maximize`"
-    if not h['decouple_wd'] and h['wd']:
-        return "optax's lamb has no L2 weight decay: use decouple_wd=True or wd=0"
-    if h['maximize']: return "optax's lamb has no maximize: negate the loss instead"
+    return _decoupled_only("optax's lamb", h, climbs=False)
 
 def _adafactor_limits(h):
     "torch's Adafactor decays weights only decoupled"
-    if not h['decouple_wd'] and h['wd']:
-        return "torch's Adafactor has no L2 weight decay: use decouple_wd=True or wd=0"
+    return _decoupled_only("torch's Adafactor", h)
 
 twins = {
     'SGD': Twin(  # decoupled decay and L2 are the same step for SGD
