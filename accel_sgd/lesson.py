@@ -19,6 +19,7 @@ from .lion import Lion
 from .lamb import LAMB
 from .adafactor import Adafactor
 from .schedule_free import ScheduleFreeAdamW
+from .muon import MuonAdam
 from .data import fashion_mnist_batches
 from .learner import (BatchSchedCB, EpochSchedCB, Learner, MetricsCB, ProgressCB, RecorderCB, as_device,
                                default_device, get_model, lr_of, mom_of, set_seed)
@@ -41,6 +42,7 @@ optimizers = {  # name -> (constructor taking (params, lr), the lesson's learnin
     'lamb':     (LAMB, 2e-2),
     'adafactor': (Adafactor, 0.15),
     'schedulefree': (ScheduleFreeAdamW, 4e-2),
+    'muon':     (partial(MuonAdam, adam_lr=6e-3), 5e-2),  # Muon for kernels, Adam for vectors
     'adagrad':  (AdaGrad, 3e-2),
     'adamw':    (partial(Adam, wd=0.01, beta2=0.999, eps=1e-8), 2e-2),
 }
@@ -125,6 +127,7 @@ lesson_table = [  # (row, key in `results`, epochs, the lesson's accuracy: None 
     ('LAMB lr 2e-2', 'lamb', 3, None),
     ('Adafactor lr 0.15', 'adafactor', 3, None),
     ('Schedule-Free AdamW lr 4e-2', 'schedulefree', 3, None),
+    ('Muon lr 5e-2 (kernels), Adam lr 6e-3 (vectors)', 'muon', 3, None),
     ('Adam, AdamW defaults, lr 2e-2, cosine per batch', 'cosine per batch', 3, .883),
     ('same, cosine per epoch', 'cosine per epoch', 3, .887),
     ('same, 1cycle max lr 6e-2 cycling beta1', '1cycle', 5, .906),

@@ -10,10 +10,11 @@ import math, numbers
 import torch
 from torch import Tensor, nn
 from fastcore.basics import patch
-from .sgd import SGD
+from .sgd import SGD, check_hyper
+from .adam import Adam
 
 # %% auto #0
-__all__ = ['newton_schulz', 'adjusted_lr', 'Muon', 'muon_split']
+__all__ = ['newton_schulz', 'adjusted_lr', 'Muon', 'muon_split', 'MuonAdam']
 
 # %% ../nbs/03g_muon.ipynb #cd3c49cc
 def newton_schulz(x:Tensor, # The matrix to orthogonalize
@@ -48,7 +49,7 @@ class Muon(SGD):
     "Muon (Jordan et al., 2024): momentum B, then p ← p − lr·r·O, O ≈ U·Vᵀ of B by Newton–Schulz"
     hyper_keys = ('momentum', 'nesterov', 'ns_steps', 'ns_coefficients', 'eps', 'adjust_lr_fn')
     def __init__(self,
-                 params, # 2-D tensors to optimize, or dicts defining param groups
+                 params, # Matrices (or conv kernels) to optimize, or dicts defining param groups
                  lr:float, # Learning rate, times r (`adjust_lr_fn`): 0.02 is a usual start
                  wd:float=0., # Decoupled weight decay, p ← p·(1 − lr·wd); torch's default: 0.1
                  mom:float=0.95, # Momentum: weight of the old average B (the group's `momentum`)
@@ -76,23 +77,68 @@ class Muon(SGD):
         mom, buf = hp['momentum'], state['momentum_buffer']
         buf.lerp_(g, 1-mom)                               # B ← B + (1−μ)·(g − B)
         u = g.lerp(buf, mom) if hp['nesterov'] else buf   # μ·B + (1−μ)·g: a new tensor
+        u = u.flatten(1)                                  # a kernel: (out, in·kh·kw); a matrix: u
         o = newton_schulz(u, hp['ns_steps'], hp['ns_coefficients'], hp['eps'], self.ns_dtype(p))
-        p.add_(o, alpha=-adjusted_lr(hp['lr'], hp['adjust_lr_fn'], p.shape))  # p ← p − lr·r·O
+        lr = adjusted_lr(hp['lr'], hp['adjust_lr_fn'], o.shape)
+        p.add_(o.reshape(p.shape), alpha=-lr)              # p ← p − lr·r·O
 
 # %% ../nbs/03g_muon.ipynb #5c06ddd8
 def muon_split(model:nn.Module, # The model to train
                head:nn.Module|None=None, # Its output layer, which goes to Adam
               )->tuple: # (Muon's params, Adam's params)
-    "Muon for the weights of `model`'s `nn.Linear` layers but `head`'s; Adam for the other params"
-    hidden = [m.weight for m in model.modules() if isinstance(m, nn.Linear) and m is not head]
+    "Muon for the weights of `model`'s linear and conv layers but `head`'s; Adam for the rest"
+    layers = nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d
+    hidden = [m.weight for m in model.modules() if isinstance(m, layers) and m is not head]
     ids = {id(p) for p in hidden}
     return hidden, [p for p in model.parameters() if id(p) not in ids]
+
+# %% ../nbs/03g_muon.ipynb #8ab4562e
+class MuonAdam(Muon):
+    "Muon for the groups with `use_muon`, our Adam for the others: the usual pairing, one optimizer"
+    hyper_keys = Muon.hyper_keys + ('use_muon', 'betas', 'adam_eps')
+    def __init__(self,
+                 params, # Tensors (split by shape), or dicts defining groups, with `use_muon`
+                 lr:float, # Muon's learning rate
+                 wd:float=0., # Decoupled weight decay, for both
+                 mom:float=0.95, # Muon's momentum
+                 *,
+                 adam_lr:float|None=None, # Adam's learning rate, in the groups split off (None: lr)
+                 beta1:float=0.9, # Adam's weight of the old gradient average m
+                 beta2:float=0.99, # Adam's weight of the old squared-gradient average v
+                 adam_eps:float=1e-5, # Adam's eps (a group's `eps` is Muon's floor of ‖B‖_F)
+                 **opts): # Muon's options (`nesterov`, `ns_steps`...) and `SGD`'s
+        if adam_lr is not None: check_hyper('adam_lr', adam_lr)
+        super().__init__(_by_shape(params, adam_lr), lr, wd, mom, betas=(beta1, beta2),
+                         adam_eps=adam_eps, use_muon=True, **opts)
+
+    def init_state(self, p, g, hp):
+        "Muon's state (`momentum_buffer`) or Adam's (`step`, `exp_avg`, `exp_avg_sq`)"
+        return (Muon.init_state if hp['use_muon'] else Adam.init_state)(self, p, g, hp)
+
+    def opt_step(self, p, g, state, hp):
+        "Muon's step in a `use_muon` group; else Adam's, with `adam_eps`"
+        if hp['use_muon']: return Muon.opt_step(self, p, g, state, hp)
+        adam = {**hp, 'eps': hp['adam_eps'], 'amsgrad': False, 'eps_in_sqrt': False}
+        Adam.opt_step(self, p, g, state, adam)
+
+def _by_shape(params, adam_lr):
+    "Each group without `use_muon` split in two: matrices and kernels; vectors, `use_muon=False`"
+    if isinstance(params, Tensor): return params  # `SGD`'s check names the mistake
+    params, res = list(params), []
+    for g in params if params and isinstance(params[0], dict) else [dict(params=params)]:
+        if 'use_muon' in g: res.append(g); continue
+        ps = [g['params']] if isinstance(g['params'], Tensor) else list(g['params'])
+        mats, vecs = [p for p in ps if p.ndim >= 2], [p for p in ps if p.ndim < 2]
+        lr = {} if adam_lr is None or 'lr' in g else dict(lr=adam_lr)
+        if mats: res.append(dict(g, params=mats))
+        if vecs: res.append(dict(g, params=vecs, use_muon=False, **lr))
+    return res
 
 # %% ../nbs/03g_muon.ipynb #baa90c05
 @patch
 def add_param_group(self:Muon,
                     param_group:dict): # Must hold `params`; may override any hyperparameter
-    "`SGD.add_param_group`, first refusing what Muon can't step: fused, non-2-D or complex params"
+    "`SGD.add_param_group`, first refusing what Muon can't step: fused, vectors or complex params"
     group = dict(param_group)
     ps = group.get('params', [])
     if not isinstance(ps, (Tensor, set)): group['params'] = ps = list(ps)  # it may be an iterator
@@ -102,9 +148,10 @@ def add_param_group(self:Muon,
                          "multiplies whole matrices, it is not elementwise; use fused=False")
     for p in [ps] if isinstance(ps, Tensor) else ps:
         if not isinstance(p, Tensor): continue  # torch's own check names it
-        if p.ndim != 2:
-            raise ValueError(f"Muon only steps 2-D parameters (hidden layers' weights), got one "
-                             f"of shape {tuple(p.shape)}: give it to Adam (see `muon_split`)")
+        if p.ndim < 2 and hp.get('use_muon', True):  # `MuonAdam`'s Adam groups: use_muon=False
+            raise ValueError(f"Muon only steps matrices and conv kernels (hidden layers' weights), "
+                             f"got a param of shape {tuple(p.shape)}: give it to Adam "
+                             "(see `muon_split` and `MuonAdam`)")
         if p.is_complex():
             raise ValueError(f"Muon does not support complex parameters, got a {p.dtype} one of "
                              f"shape {tuple(p.shape)}")

@@ -174,22 +174,23 @@ def ref_adafactor(g, # The gradient, after clipping and L2 (`ref_grad`)
     return u + h['wd']*p if h['decouple_wd'] else u  # decoupled decay: p·(1 − lr·wd)
 
 # %% ../nbs/03g_muon.ipynb #94494d11
-def ref_muon(g, # The gradient, after clipping and L2 (`ref_grad`): a matrix
+def ref_muon(g, # The gradient, after clipping and L2 (`ref_grad`): a matrix or kernel
              s:dict, # State: the average `momentum_buffer`, created at 0
              h:dict): # Hypers: `mom`, `nesterov`, `ns_steps`; `ns_coefficients`, `eps`...
     "Muon's step direction (Jordan et al., 2024): r·NS(μ·B + (1−μ)·g, or B), B ← μ·B + (1−μ)·g"
     mom, (a, b, c) = h['mom'], h.get('ns_coefficients', (3.4445, -4.775, 2.0315))
     s['momentum_buffer'] = avg = mom*s.get('momentum_buffer', torch.zeros_like(g)) + (1-mom)*g
-    x = mom*avg + (1-mom)*g if h['nesterov'] else avg
-    n, m = g.shape
+    x = (mom*avg + (1-mom)*g if h['nesterov'] else avg).flatten(1)  # a kernel: (out, in·kh·kw)
+    n, m = x.shape
     x = x.T if n > m else x  # wide: XXᵀ is min(n, m) square
     x = x/max(x.norm().item(), h.get('eps', 1e-7))
     for _ in range(h['ns_steps']):
         A = x @ x.T
         x = a*x + b*A @ x + c*A @ A @ x  # σ ← aσ + bσ³ + cσ⁵
     x = x.T if n > m else x
-    if h.get('adjust_lr_fn') == 'match_rms_adamw': return 0.2*max(n, m)**0.5*x
-    return max(1, n/m)**0.5*x if m else x
+    if h.get('adjust_lr_fn') == 'match_rms_adamw': r = 0.2*max(n, m)**0.5
+    else: r = max(1, n/m)**0.5 if m else 1.
+    return (r*x).reshape(g.shape)
 
 # %% ../nbs/03h_schedule_free.ipynb #cdbdf4b4
 def ref_schedule_free(g, # The gradient, after clipping and L2 (`ref_grad`)

@@ -65,12 +65,13 @@ hyper_ranges = dict(
     eps1=(0., math.inf, False, False), eps2=(0., math.inf, False, False),
     ns_steps=(1, 100, False, True),  # Muon's Newton–Schulz iterations, below torch's limit of 100
     warmup_steps=(0, math.inf, False, False), r=(0., math.inf, False, False),  # Schedule-Free's
-    weight_lr_power=(0., math.inf, False, False))
+    weight_lr_power=(0., math.inf, False, False),
+    adam_lr=(0., math.inf, False, False), adam_eps=(0., math.inf, False, False))  # MuonAdam's
 # counts, which must be whole numbers as well
 hyper_ints = ('ns_steps', 'warmup_steps')
 # switches, which must be True or False
 hyper_flags = ('decouple_wd', 'maximize', 'amsgrad', 'zero_init', 'eps_in_sqrt', 'nesterov',
-               'fused')
+               'fused', 'use_muon')
 
 # %% ../nbs/00_sgd.ipynb #627bd76d
 def check_hyper(
