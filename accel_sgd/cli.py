@@ -84,7 +84,7 @@ def demo(
     for name, (ours, theirs) in calls.items():
         res[name] = check_twin(name, steps=steps, seed=seed)
         print(f"{ours:<{w0}}  {theirs:<{w1}}  {res[name]:>9.1e}", file=file)
-    n, words = len(res), 'zero one two three four five six seven eight nine ten'.split()
+    n, words = len(res), 'zero one two three four five six seven eight nine ten eleven twelve'.split()
     print(f"All {words[n] if n < len(words) else n} match their twins to within {max(res.values()):.1e}.", file=file)
     return res
 

@@ -131,7 +131,7 @@ def listen_addresses()->list:
 # %% ../nbs/09_distributed.ipynb #1e397855
 # name -> our optimizer with the twins table's example hyperparameters; pass `fused` to choose the path
 dist_opts = {name: partial(tw.ours, **tw.example) for name, tw in twins.items()
-             if not tw.ours.per_tensor}  # LAMB's norms need whole tensors: see FSDP2 below
+             if not tw.ours.per_tensor}  # whole-tensor norms: see FSDP2 below
 
 def tiny_model(seed:int=0)->nn.Module: # Seed for the initial weights
     "A small MLP, 8 → 32 → 16 → 1: the same in every process for the same `seed`"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 import torch
 from torch import nn
-from .sgd import SGD, group_hypers, torch_names
+from .sgd import SGD, group_hypers, hyper_flags, hyper_ranges, torch_names
 from .momentum import Momentum
 from .rmsprop import AdaGrad, RMSProp
 from .adam import Adam
@@ -20,12 +20,15 @@ from .radam import RAdam
 from .lion import Lion
 from .lamb import LAMB
 from .adafactor import Adafactor
+from .muon import Muon
+from .schedule_free import ScheduleFreeAdamW
 from .reference import (ref_adafactor, ref_adagrad, ref_adam, ref_lamb, ref_lion,
-                                 ref_momentum, ref_nadam, ref_radam, ref_rmsprop, ref_sgd)
+                                 ref_momentum, ref_muon, ref_nadam, ref_radam, ref_rmsprop,
+                                 ref_schedule_free, ref_sgd)
 
 # %% auto #0
 __all__ = ['twins', 'Twin', 'OptaxLamb', 'full_hypers', 'no_twin', 'our_opt', 'torch_twin', 'describe', 'twin_model',
-           'twin_groups', 'compare_twins', 'embedding_twins', 'check_twin']
+           'twin_groups', 'compare_twins', 'embedding_twins', 'twin_bias', 'check_twin']
 
 # %% ../nbs/03a_twins.ipynb #59e2dbb5
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class Twin:
     state_keys: dict = field(default_factory=dict) # Our state key -> torch's, where they differ
     torch_fused: bool = False # Does torch have a fused step (`fused=True`) for it?
     sparse_cls: type|None = None # torch's class with the same lazy update of sparse gradients
+    param_limits: Callable = lambda p, h: None # (Param, its group's hypers) -> why no twin, or None
+    group_steps: bool = False # Does the twin count steps per param group, not per param?
 
 # %% ../nbs/03a_twins.ipynb #661dce39
 def _l2_only(h):
@@ -72,6 +77,10 @@ def _lion_limits(h):
     "lion-pytorch decays weights only decoupled, and has no `maximize`"
     return _decoupled_only('lion-pytorch', h, climbs=False)
 
+def _lion_params(p, h):
+    "lion-pytorch takes the sign of a complex number as z/|z|"
+    if p.is_complex(): return "lion-pytorch takes a complex sign as z/|z|, not one per real part"
+
 def _lion_pytorch(h):
     "The `lion-pytorch` package's `Lion` (a dev dependency: imported only when asked for)"
     from lion_pytorch import Lion as LionPytorch
@@ -81,9 +90,48 @@ def _lamb_limits(h):
     "optax's `lamb` decays weights only inside its update, and has no `maximize`"
     return _decoupled_only("optax's lamb", h, climbs=False)
 
+def _lamb_params(p, h):
+    "`OptaxLamb` hands optax real float32 or float64 arrays only"
+    if p.dtype not in (torch.float32, torch.float64):
+        return f"optax's lamb runs here on float32 or float64 NumPy arrays, not on {p.dtype}"
+
 def _adafactor_limits(h):
     "torch's Adafactor decays weights only decoupled"
     return _decoupled_only("torch's Adafactor", h)
+
+def _adafactor_params(p, h):
+    "torch's Adafactor refuses complex params, and divides by zero on an empty one"
+    if p.is_complex(): return "torch's Adafactor refuses complex params"
+    if not p.numel(): return "torch's Adafactor divides by zero on an empty param"
+
+def _muon_limits(h):
+    "torch's Muon decays weights only decoupled, and has no `maximize`"
+    return _decoupled_only("torch's Muon", h, climbs=False)
+
+def _muon_params(p, h):
+    "torch's Muon steps real matrices in bfloat16; not (n, 0) ones, nor bfloat16 without Nesterov"
+    if p.ndim != 2 or p.is_complex():
+        return f"torch's Muon steps only real matrices, not a {p.dtype} of shape {tuple(p.shape)}"
+    if p.shape[1] == 0 and h['adjust_lr_fn'] in (None, 'original'):
+        return "torch's Muon divides by the 0 columns of an (n, 0) matrix to adjust its lr"
+    if p.dtype == torch.float64:
+        return "torch's Muon iterates a float64 param in bfloat16, ours in float64: use float32"
+    if p.dtype == torch.bfloat16 and not h['nesterov']:
+        return ("torch's Muon divides its own buffer in place for a bfloat16 param without "
+                "Nesterov: use nesterov=True")
+
+def _schedulefree(h):
+    "The `schedulefree` package's `AdamWScheduleFree` (a dev dependency: imported when asked for)"
+    from schedulefree import AdamWScheduleFree
+    return AdamWScheduleFree
+
+def _schedule_free_limits(h):
+    "schedulefree decays weights only decoupled, and has no `maximize`"
+    return _decoupled_only('schedulefree', h, climbs=False)
+
+def _schedule_free_params(p, h):
+    "schedulefree squares a complex gradient as g·g"
+    if p.is_complex(): return "schedulefree squares a complex gradient as g·g, not as |g|²"
 
 twins = {
     'SGD': Twin(  # decoupled decay and L2 are the same step for SGD
@@ -124,17 +172,31 @@ twins = {
     'Lion': Twin(  # not in torch: its twin is lion-pytorch, the PyTorch port most people use
         Lion, ref_lion, _lion_pytorch,
         lambda h: dict(lr=h['lr'], betas=(h['beta1'], h['beta2']), weight_decay=h['wd']),
-        dict(lr=1e-3, wd=0.1), _lion_limits),
+        dict(lr=1e-3, wd=0.1), _lion_limits, param_limits=_lion_params),
     'LAMB': Twin(  # not in torch: its twin is optax's lamb (JAX), through a thin adapter below
         LAMB, ref_lamb, lambda h: OptaxLamb,
         lambda h: dict(lr=h['lr'], betas=(h['beta1'], h['beta2']), eps=h['eps'],
                        weight_decay=h['wd']),
-        dict(lr=1e-2, wd=0.01), _lamb_limits),
+        dict(lr=1e-2, wd=0.01), _lamb_limits, param_limits=_lamb_params),
     'Adafactor': Twin(  # eps is a pair (eps1, eps2), as in torch
         Adafactor, ref_adafactor, lambda h: torch.optim.Adafactor,
         lambda h: dict(lr=h['lr'], beta2_decay=h['beta2_decay'], eps=h['eps'], d=h['d'],
                        weight_decay=h['wd'], maximize=h['maximize']),
-        dict(lr=0.01, wd=0.01), _adafactor_limits),
+        dict(lr=0.01, wd=0.01), _adafactor_limits, param_limits=_adafactor_params),
+    'Muon': Twin(  # matrices only: its checks train models without biases (`twin_bias`)
+        Muon, ref_muon, lambda h: torch.optim.Muon,
+        lambda h: dict(lr=h['lr'], weight_decay=h['wd'], momentum=h['mom'],
+                       nesterov=h['nesterov'], ns_steps=h['ns_steps'],
+                       ns_coefficients=h['ns_coefficients'], eps=h['eps'],
+                       adjust_lr_fn=h['adjust_lr_fn']),
+        dict(lr=0.02, wd=0.01), _muon_limits, param_limits=_muon_params),
+    'ScheduleFreeAdamW': Twin(  # not in torch: its twin is its authors' package, schedulefree
+        ScheduleFreeAdamW, ref_schedule_free, _schedulefree,
+        lambda h: dict(lr=h['lr'], betas=(h['beta1'], h['beta2']), eps=h['eps'],
+                       weight_decay=h['wd'], warmup_steps=h['warmup_steps'], r=h['r'],
+                       weight_lr_power=h['weight_lr_power']),
+        dict(lr=1e-2, wd=0.01, warmup_steps=20), _schedule_free_limits,
+        param_limits=_schedule_free_params, group_steps=True),
 }
 
 # %% ../nbs/03a_twins.ipynb #5feefd3b
@@ -180,13 +242,20 @@ def _paired(h):
     h['eps'] = (h.pop('eps1', None), h.pop('eps2'))
     return h
 
+def _hypers(name, g):
+    "Group `g`'s hyperparameters by our names: `group_hypers`', and our class's other arguments"
+    known = {*hyper_ranges, *hyper_flags, *torch_names.values(), 'betas', 'params'}
+    args = inspect.signature(twins[name].ours).parameters
+    return {**{k: g[k] for k in args if k in g and k not in known}, **group_hypers(g)}
+
 def full_hypers(name:str, # A key of `twins`
                 **h, # By our names; the rest: the class's defaults (`lr`: the example's)
                )->dict: # Every hyperparameter and switch, by our argument names
     "All of `twins[name].ours`'s hyperparameters, by argument name: `h`, then the class's defaults"
     tw = twins[name]
-    opt = tw.ours([torch.zeros(1, requires_grad=True)], **{'lr': tw.example['lr'], **_paired(h)})
-    return _paired(group_hypers(opt.defaults))
+    p = torch.zeros(1, 1, requires_grad=True)  # a matrix: every class takes one (Muon only those)
+    opt = tw.ours([p], **{'lr': tw.example['lr'], **_paired(h)})
+    return _paired(_hypers(name, opt.defaults))
 
 # %% ../nbs/03a_twins.ipynb #cc304c0c
 def _limits(name, h):
@@ -197,10 +266,13 @@ def _limits(name, h):
     return twins[name].limits(h)
 
 def no_twin(name:str, # A key of `twins`
+            param:torch.Tensor|None=None, # A param (its shape and dtype count), if any
             **h, # Hyperparameters by our argument names
            )->str|None: # Why torch has no twin, or None if it has one
-    "Why torch has no twin of `twins[name]` with hyperparameters `h`, or None if it has one"
-    return _limits(name, full_hypers(name, **h))
+    "Why torch has no twin of `twins[name]` with hyperparameters `h` (and for `param`), or None"
+    full = full_hypers(name, **h)
+    if (why := _limits(name, full)) or param is None: return why
+    return twins[name].param_limits(param, full)
 
 # %% ../nbs/03a_twins.ipynb #00e7599b
 def _our_names(h):
@@ -238,7 +310,8 @@ def torch_twin(name:str, # A key of `twins`
     params = list(params)
     groups = [p for p in params if isinstance(p, dict)]
     # each group's hyperparameters, or the defaults
-    hs = [full_hypers(name, **{**h, **group_hypers(g)}) for g in groups] or [full_hypers(name, **h)]
+    hs = ([full_hypers(name, **{**h, **_hypers(name, g)}) for g in groups]
+          or [full_hypers(name, **h)])
     for gh in hs:
         if (why := _limits(name, gh)):
             raise ValueError(f"{name} has no torch twin with these hyperparameters: {why}")
@@ -255,7 +328,9 @@ def torch_twin(name:str, # A key of `twins`
                              f"use {', '.join(f'{k}=0' for k in lost)}")
         return {k: v for k, v in res.items() if k in args}
     if groups: params = [dict(params=g['params'], **kw(gh)) for g, gh in zip(groups, hs)]
-    return cls(params, **kw(hs[0]), **(torch_kw or {}))
+    opt = cls(params, **kw(hs[0]), **(torch_kw or {}))
+    if callable(getattr(opt, 'train', None)): opt.train()  # schedulefree's starts in eval mode
+    return opt
 
 # %% ../nbs/03a_twins.ipynb #bf387be2
 def _call(name, kw): return f"{name}({', '.join(f'{k}={v!r}' for k, v in kw.items())})"
@@ -274,11 +349,13 @@ def describe(name:str, # A key of `twins`
     return _call(name, h), _call(_qualname(cls), theirs)
 
 # %% ../nbs/03a_twins.ipynb #b50f1955
-def twin_model(seed:int=0): # Seed for the initial weights
+def twin_model(seed:int=0, # Seed for the initial weights
+               bias:bool=True): # Biases in the layers? (Muon's twin steps only matrices)
     "A small MLP plus an `unused` layer that never receives a gradient"
     torch.manual_seed(seed)
-    return nn.ModuleDict(dict(body=nn.Sequential(nn.Linear(8, 16), nn.Tanh()),
-                              head=nn.Linear(16, 1), unused=nn.Linear(2, 2)))
+    lin = lambda i, o: nn.Linear(i, o, bias=bias)
+    return nn.ModuleDict(dict(body=nn.Sequential(lin(8, 16), nn.Tanh()),
+                              head=lin(16, 1), unused=lin(2, 2)))
 
 # %% ../nbs/03a_twins.ipynb #e29e73de
 def twin_groups(
@@ -297,9 +374,10 @@ def compare_twins(
     steps:int=100, # Training steps
     seed:int=0, # Seed for the model and the data
     sched=None, # Optional callable: optimizer -> LR scheduler, stepped every step
+    bias:bool=True, # Biases in the `twin_model`s?
 )->float: # Largest absolute difference between the twins' parameters over all steps
     "Train identical `twin_model`s with two optimizers on the same batches; the largest difference"
-    ms = [twin_model(seed), twin_model(seed)]
+    ms = [twin_model(seed, bias), twin_model(seed, bias)]
     unused0 = copy.deepcopy(list(ms[0]['unused'].parameters()))
     opts = [mk_ours(ms[0]), mk_theirs(ms[1])]
     scheds = [sched(o) for o in opts] if sched else []
@@ -341,6 +419,11 @@ def embedding_twins(
     return diff
 
 # %% ../nbs/03a_twins.ipynb #91033f49
+def twin_bias(name:str, # A key of `twins`
+             )->bool: # If not, its checks train `twin_model(bias=False)`
+    "Does `twins[name]`'s twin step a bias, a vector, as ours does? (torch's Muon steps matrices)"
+    return twins[name].param_limits(torch.zeros(2), full_hypers(name)) is None
+
 def check_twin(name:str, # A key of `twins`
                steps:int=200, # Training steps
                seed:int=0, # Seed for the model and the data
@@ -351,4 +434,4 @@ def check_twin(name:str, # A key of `twins`
     head = head or {}
     return compare_twins(lambda m: our_opt(name, twin_groups(m, **head), **h),
                          lambda m: torch_twin(name, twin_groups(m, **head), **h),
-                         steps=steps, seed=seed)
+                         steps=steps, seed=seed, bias=twin_bias(name))
