@@ -6,7 +6,8 @@ Docs: https://accel-sgd.github.io/accel_sgd/torch_private.html.md"""
 
 # %% ../nbs/04a_torch_private.ipynb #7c583142
 from __future__ import annotations
-import contextlib, re
+import contextlib, hashlib, importlib.util, re
+from pathlib import Path
 import torch
 from torch import Tensor
 
@@ -15,8 +16,8 @@ missing = {}  # name -> why it is not available in this torch
 
 # %% auto #0
 __all__ = ['checked_on', 'missing', 'available', 'merge_scalars', 'split_tails', 'hoist_scalars', 'rewritten_loops',
-           'realize_scalars', 'input_getter', 'no_duck_shapes', 'mark_dynamic', 'recompile_limit', 'dynamo_logger',
-           'profiler_memory_events']
+           'tagged_caches', 'realize_scalars', 'input_getter', 'no_duck_shapes', 'mark_dynamic', 'recompile_limit',
+           'dynamo_logger', 'profiler_memory_events']
 
 # %% ../nbs/04a_torch_private.ipynb #b6ea72bb
 try:  # public stand-in: torch.compile(backend='inductor'); checked on torch 2.13
@@ -195,27 +196,44 @@ def rewritten_loops():
     try: yield
     finally: _AsyncCompile.cpp_pybinding = orig
 
+# %% ../nbs/04a_torch_private.ipynb #c2d63806
+def _source_hash():
+    "A hash of this module's exported source: its rewrites and its backend"
+    spec = importlib.util.find_spec('accel_sgd.torch_private')
+    return hashlib.sha256(Path(spec.origin).read_bytes()).hexdigest()[:12]
+
+def tagged_caches():
+    "A context in which torch.compile's caches key on this module's source too (or are off)"
+    cfg = getattr(torch.compiler, 'config', None)
+    if hasattr(cfg, 'cache_key_tag'):  # public, torch 2.6 on; a user's own tag kept
+        return cfg.patch(cache_key_tag=f"{cfg.cache_key_tag}accel_sgd-{_source_hash()}")
+    return _inductor_config.patch(fx_graph_cache=False)  # checked on torch 2.13
+
 # %% ../nbs/04a_torch_private.ipynb #63b7b693
 def realize_scalars(gm:torch.fx.GraphModule, # The FX graph dynamo captured
                     example_inputs:list, # Its example inputs
-                    on_compiled=None, # Called with (input sources, fastest way to call the compiled graph) once compiled
+                    on_compiled=None, # Called with (input sources, fastest call) once compiled
                    ):
-    "A `torch.compile` backend: inductor, after making each 0-d result that feeds a bigger tensor a graph output"
+    "A `torch.compile` backend: inductor, once each 0-d result feeding a bigger tensor is an output"
     merge_scalars(gm)  # 1-β1 once per call, not once per param
-    extra = [n for n in gm.graph.nodes if _scalar(n) and any(isinstance(_value(u), Tensor) and _value(u).dim() > 0
-                                                             for u in n.users)]
-    # dynamo's record of where each input came from, e.g. "L['ps'][0]"; public stand-in: none (calls keep dynamo's guards)
-    srcs = [getattr(getattr(n.meta.get('grapharg'), 'source', None), 'name', None) for n in gm.graph.nodes if n.op == 'placeholder']
+    extra = [n for n in gm.graph.nodes if _scalar(n)
+             and any(isinstance(v := _value(u), Tensor) and v.dim() > 0 for u in n.users)]
+    # dynamo's record of where each input came from, e.g. "L['ps'][0]"
+    # public stand-in: none (calls keep dynamo's guards)
+    srcs = [getattr(getattr(n.meta.get('grapharg'), 'source', None), 'name', None)
+            for n in gm.graph.nodes if n.op == 'placeholder']
     out = next(n for n in gm.graph.nodes if n.op == 'output')
     nout = len(out.args[0])
     if extra: out.args = (tuple(out.args[0]) + tuple(extra),)
     gm.recompile()
     opts = dict(size_asserts=False, alignment_asserts=False)  # public stand-in: inductor's defaults
     gpu = any(isinstance(t, Tensor) and t.device.type != 'cpu' for t in example_inputs)
-    if gpu and hasattr(_inductor_config, 'combo_kernels'): opts['combo_kernels'] = True  # horizontal fusion
-    if not gpu and hasattr(_inductor_config.cpp, 'dynamic_threads'):  # OpenMP's thread count read at run time,
+    if gpu and hasattr(_inductor_config, 'combo_kernels'):
+        opts['combo_kernels'] = True  # horizontal fusion
+    if not gpu and hasattr(_inductor_config.cpp, 'dynamic_threads'):  # threads counted at run time,
         opts['cpp.dynamic_threads'] = True  # so small params can call a graph on one thread
-    with _inductor_config.patch(**opts), contextlib.nullcontext() if gpu else rewritten_loops():
+    rewrites = contextlib.nullcontext() if gpu else rewritten_loops()
+    with _inductor_config.patch(**opts), tagged_caches(), rewrites:
         compiled = _compile_fx(gm, example_inputs)
     fast = _bare(gm, compiled)  # skips AOT autograd's wrapper, some 40 µs a call
     if on_compiled: on_compiled(srcs, fast or compiled)
