@@ -184,7 +184,7 @@ def _compile_fused(rank):
 
 def check_rank(out:str, # Folder to write `rank{r}.pt` into
                steps:int=20, # Training steps per run
-               timeout:float=240): # Seconds any collective may wait (rank 1 waits while rank 0 compiles)
+               timeout:float=900): # Seconds a collective may wait (rank 1's, while rank 0 compiles)
     "In each rank: train `tiny_model` with every optimizer of `dist_opts` alone, under DDP, ZeRO and FSDP2, eager and fused; save the results"
     from torch.nn.parallel import DistributedDataParallel as DDP
     from torch.distributed.optim import ZeroRedundancyOptimizer
