@@ -35,6 +35,9 @@ def main():
     fns = [Path(f) for f in (a.nbs or sorted(nbglob()))]
     # A kernel picks its own matplotlib backend (inline), as in Jupyter: an inherited MPLBACKEND=Agg shows no figures.
     env = {k: v for k, v in os.environ.items() if k != 'MPLBACKEND'}
+    # Each notebook's last cell, nbdev_export(), rewrites every module of the package; two kernels at once would do that while
+    # the other imports them (one got a half-written reference.py). IN_TEST makes it a no-op, as nbdev-test does.
+    env['IN_TEST'] = '1'
 
     def run(fn):
         t0 = time.perf_counter()
