@@ -93,7 +93,7 @@ def bench(
     opts=None, # Keys of `bench_specs` (default: all)
     floats:float=13, # Millions of parameter floats for the tables
     sizes=(1, 3, 10, 30, 50), # Millions of parameter floats for the sweep
-    steps:int=20, # Timed steps per optimizer in the tables (the sweep takes a quarter, at least 3)
+    steps:int=20, # Timed steps per optimizer in the tables (the sweep takes half, at least 3)
     device=None, # 'cpu' or 'cuda' (default: cuda if available)
     json_path=None, # Write all the figures here as JSON
     plot_path=None, # Write a PNG of step time against parameter count here
@@ -106,7 +106,7 @@ def bench(
     print(f"Timing one step of {', '.join(opts)}: ours eager and fused=True, beside torch.optim (medians of {steps} steps)", file=file, flush=True)
     res = bench_optimizers(opts, shapes_for(floats*1e6), steps=steps, device=device, file=file)
     print(f"\nStep time against parameter count ({len(sizes)} sizes):", file=file, flush=True)
-    res['sweep'] = bench_sizes(opts, [s*1e6 for s in sizes], steps=max(3, steps//4), warmup=1, device=device, file=file)
+    res['sweep'] = bench_sizes(opts, [s*1e6 for s in sizes], steps=max(3, steps//2), warmup=1, device=device, file=file)
     if startup:
         cold, warm = startup_times(opts[0], floats*1e6)
         res['startup_s'] = dict(optimizer=opts[0], cold=cold, warm=warm)

@@ -6,16 +6,16 @@ Docs: https://accel-sgd.github.io/accel_sgd/fused.html.md"""
 
 # %% ../nbs/04_fused.ipynb #5855c826
 from __future__ import annotations
-import contextlib, importlib, numbers, operator, sys, types, warnings
+import importlib, numbers, operator, sys, types, warnings
+from itertools import chain
 import torch
 from torch import Tensor
 from . import torch_private
 
 # %% auto #0
-__all__ = ['serial_below', 'fused_chunk', 'chunk_for', 'engine', 'FusedEngine', 'fused_step']
+__all__ = ['fused_chunk', 'chunk_for', 'engine', 'FusedEngine', 'fused_step']
 
 # %% ../nbs/04_fused.ipynb #b9dc649c
-serial_below = 16384  # size threshold: params with fewer elements run compiled on one thread, as ATen's own kernels do
 fused_chunk = 8  # params per compiled call; a group's last chunk is padded with tiny dummies, so every call has one signature
 chunk_for = dict(cuda=32)  # params per call by device type, where not `fused_chunk` (GPUs: fewer, larger calls)
 
@@ -76,8 +76,7 @@ def _entry(p, g, state):
     st = {k: see(v) if isinstance(v, Tensor) and _local(v).shape == lp.shape else v
           for k,v in state.items()}
     layout = tuple((k, v.dtype, v.dim()) if isinstance(v, Tensor) else (k, type(v)) for k,v in st.items())
-    small = n < serial_below and lp.device.type == 'cpu'  # one thread (a GPU has no threads to spare)
-    key = (small, lp.dtype, g.dtype, lp.device, layout, tiny)
+    key = (lp.dtype, g.dtype, lp.device, layout, tiny)
     return dict(param=p, ptr=lp.data_ptr(), p=see(p), st=st, key=key, n=n, gdtype=g.dtype,
                 tiny=tiny, vals=tuple(state.values()), state=state,
                 shape=lp.shape, stride=lp.stride())
@@ -170,7 +169,7 @@ def _compiled_for(key):
 # %% ../nbs/04_fused.ipynb #78ce4a40
 def _size(key):
     "Params per compiled call for chunk `key`: `chunk_for[device type]`, else `fused_chunk`"
-    return chunk_for.get(key[1][3].type, fused_chunk)
+    return chunk_for.get(key[1][2].type, fused_chunk)
 
 def _pad(key, e, n):
     "`n` tiny dummy (param, grad, state) triples shaped like entry `e`, to fill up a chunk"
@@ -201,22 +200,6 @@ def _padded(key, entries, G):
         P, G, S = P + [d[0] for d in pad], G + [d[1] for d in pad], S + [d[2] for d in pad]
     return P, G, S
 
-def _graph_key(key):
-    "The compiled graph chunk `key` calls: small params share the large ones' (`_one_thread` calls it serially)"
-    e = key[1]
-    return key if e[5] is not None or not e[0] else (key[0], (False,) + e[1:]) + key[2:]
-
-@contextlib.contextmanager
-def _one_thread():
-    "Run the block with OpenMP on one thread (small params, as ATen runs them); then as before"
-    n = torch.get_num_threads()
-    if n > 1: torch.set_num_threads(1)
-    try: yield
-    finally:
-        if n > 1: torch.set_num_threads(n)
-
-_all_threads = contextlib.nullcontext()  # what a large param's call runs in
-
 def _alias(t):
     "A new tensor on `t`'s memory, sizes and strides, and a view of nothing (dynamo fakes a view slowly)"
     if not isinstance(t, Tensor): return t
@@ -230,12 +213,10 @@ def _unviewed(P, G, S):
 def _call(opt, key, entries, G, hp, reg):
     "Run one chunk: straight into the compiled graph once it is known, else through torch.compile (compiling if need be)"
     P, G, S = _padded(key, entries, G)
-    gk, small = _graph_key(key), key[1][0]
-    direct = engine.direct.get(gk)
-    if direct:  # the hot path
-        with _one_thread() if small else _all_threads: return direct[1](*direct[0](dict(ps=P, gs=G, states=S, hp=hp)))
-    if gk not in engine.compiled: _dry_run(opt, key, entries[0], hp, reg)
-    fn, obj = _compiled_for(gk), _standin(type(opt))
+    direct = engine.direct.get(key)
+    if direct: return direct[1](*direct[0](dict(ps=P, gs=G, states=S, hp=hp)))  # hot path
+    if key not in engine.compiled: _dry_run(opt, key, entries[0], hp, reg)
+    fn, obj = _compiled_for(key), _standin(type(opt))
     before = [tuple(map(id, s.values())) for s in S]
     if not engine.private:
         for p, g, s in zip(P, G, S): fn(obj, [p], [g], [s], hp, reg)
@@ -243,11 +224,11 @@ def _call(opt, key, entries, G, hp, reg):
         engine._graphs.clear()
         A = _unviewed(P, G, S)
         made = [tuple(map(id, s.values())) for s in A[2]]
-        with torch_private.no_duck_shapes():  # every size its own symbol; all threads (inductor reads the count)
+        with torch_private.no_duck_shapes():  # every size its own symbol
             ts = [t for ts in (A[0], A[1], *[s.values() for s in A[2]]) for t in ts]
             hint = None if getattr(opt, 'per_tensor', False) else 1 << 20  # LAMB's norms: their own size
             for t in ts if entries[0]['tiny'] is None else ():  # tiny params: compiled for a shape
-                if isinstance(t, Tensor) and t.dim() == 1:  # tuned for large params (small ones share it)
+                if isinstance(t, Tensor) and t.dim() == 1:  # tuned for large params
                     torch_private.mark_dynamic(t, hint)
             fn(obj, *A, hp, reg)
         for s, a, ids in zip(S, A[2], made):  # state tensors an `opt_step` assigned anew: where the caller looks
@@ -265,7 +246,7 @@ def _call(opt, key, entries, G, hp, reg):
     if engine.private and not replaced and plain and len(engine._graphs) == 1:
         srcs, graph = engine._graphs[0]
         get = torch_private.input_getter(srcs)
-        if get and all(s.startswith(_direct_args) for s in srcs): engine.direct[gk] = (get, graph)  # from now on, skip dynamo's guards
+        if get and all(s.startswith(_direct_args) for s in srcs): engine.direct[key] = (get, graph)  # from now on, skip dynamo's guards
 
 # %% ../nbs/04_fused.ipynb #e941852e
 def _plan(opt, group):
@@ -274,7 +255,8 @@ def _plan(opt, group):
     if id(group) not in plans and len(plans) >= len(opt.param_groups):  # groups were replaced (`load_state_dict`)
         live = {id(g) for g in opt.param_groups}
         for k in [k for k in plans if k not in live]: del plans[k]
-    return plans.setdefault(id(group), dict(entries={}, scalars={}, eager=None, said=set()))
+    new = lambda: dict(entries={}, scalars={}, eager=None, said=set())
+    return plans.get(id(group)) or plans.setdefault(id(group), new())
 
 def _group_index(opt, group):
     "The index of `group` in `opt.param_groups`"
@@ -323,26 +305,38 @@ def _check_devices(opt, group, ps):
 # %% ../nbs/04_fused.ipynb #3cb48b8c
 def _remember(opt, group, plan, done, order, hp, switches):
     "Keep this step's calls for the next: each chunk's graph and argument list, and which slots hold gradients"
-    par, serial, slots = [], [], [None]*len(group['params'])
+    calls, slots = [], [None]*len(group['params'])
     for key, es, gs in done:
-        direct = engine.direct.get(_graph_key(key))
+        direct = engine.direct.get(key)
         if direct is None: return  # compiled, but not yet into one graph to call directly: ask again next step
         P, G, S = _padded(key, es, gs)
         args = list(direct[0](dict(ps=P, gs=G, states=S, hp=hp)))
         at = [(a, order[id(e)]) for a, x in enumerate(args) for e, g in zip(es, gs) if x is g]
         if len(at) != len(es): return  # each gradient must be in exactly one slot
-        (serial if key[1][0] else par).append((direct[1], args, at))  # small params: on one thread
+        calls.append((direct[1], args, at))
         for e in es: slots[order[id(e)]] = e
     dt = any(e is not None and _is_dtensor(e['param']) for e in slots)
     live = [(i, e) for i, e in enumerate(slots) if e is not None]
     states = [opt.state.get(e['param']) for i, e in live]  # what `_replay` expects to find in `opt.state`
     if any(s is not None and s is not e['state'] for s, (i, e) in zip(states, live)): return
-    plan['fast'] = dict(switches, gen=engine.generation, slots=slots, calls=serial + par, serial=serial, par=par, dtensor=dt, live=live,
+    sdicts = [s for s in states if s is not None]
+    whole = len(opt.state) <= 2*len(live) + 16  # small enough for `_replay` to compare whole
+    plan['fast'] = dict(switches, gen=engine.generation, slots=slots, calls=calls, dtensor=dt, live=live,
                         params=list(group['params']), has=[e is not None for e in slots],
-                        lparams=[e['param'] for i, e in live], states=states,
-                        vals=[v for i, e in live for v in e['vals']], lens=[len(s) for s in states if s is not None],
+                        lparams=[e['param'] for i, e in live], states=states, sdicts=sdicts, plain=False,
+                        skeys=list(opt.state) if whole else None, svals=list(opt.state.values()),
+                        vals=[v for i, e in live for v in e['vals']], lens=list(map(len, sdicts)),
                         ptrs=[e['ptr'] for i, e in live], hkeys=None, hvals=None, gs=None,
                         grads=[None]*len(slots), views=[None]*len(slots), shared=[False]*len(slots))
+
+_grad, _ptr = operator.attrgetter('grad'), Tensor.data_ptr
+
+def _same_state(opt, f):
+    "Does `opt.state` hold the dicts `_remember` saw? (compared whole, or param by param)"
+    st, is_, keys = opt.state, operator.is_, f['skeys']
+    if keys is None: return all(map(is_, map(st.get, f['lparams']), f['states']))
+    if len(st) != len(keys) or not all(map(is_, st, keys)): return False
+    return all(map(is_, st.values(), f['svals']))
 
 def _replay(opt, group, plan, hn, prep):
     "Run `group`'s step as the calls `_remember` kept, if nothing they rely on changed; else return False"
@@ -352,17 +346,17 @@ def _replay(opt, group, plan, hn, prep):
     hvals, keys, old = list(hn.values()), list(hn), f['hvals']  # last step's very objects: no refill
     if old is None or len(old) != len(hvals) or not all(map(is_, hvals, old)) or keys != f['hkeys']:
         if _scalars(plan, hn)[1] != f['hsig']: return False  # refills the 0-d hyperparameters in place
-        f['hvals'], f['hkeys'] = hvals, keys
-    gs = [p.grad for p in params]
+        f['hvals'], f['hkeys'], f['plain'] = hvals, keys, hn is group
+    gs = list(map(_grad, params))
     same = f['gs'] is not None and all(map(is_, gs, f['gs']))  # last step's gradients, their views sharing memory
     if not same and [g is not None for g in gs] != f['has']: return False  # which params have one: as last step
     lparams, dt = f['lparams'], f['dtensor']
-    states = list(map(opt.state.get, lparams))  # the state replaced, or `p.data` swapped, since last step?
-    if not all(map(is_, states, f['states'])): return False
-    vals = [v for s in states if s is not None for v in s.values()]
-    if (len(vals) != len(f['vals']) or not all(map(is_, vals, f['vals']))
-        or [len(s) for s in states if s is not None] != f['lens']): return False
-    if [(_local(p) if dt else p).data_ptr() for p in lparams] != f['ptrs']: return False
+    if not _same_state(opt, f): return False  # state replaced, or `p.data` swapped, since then?
+    vals = list(chain.from_iterable(map(dict.values, f['sdicts'])))  # and each state's tensors
+    if len(vals) != len(f['vals']) or not all(map(is_, vals, f['vals'])): return False
+    if list(map(len, f['sdicts'])) != f['lens']: return False
+    ptrs = [_local(p).data_ptr() for p in lparams] if dt else list(map(_ptr, lparams))
+    if ptrs != f['ptrs']: return False
     if prep or not same:
         grads, views, shared, new = f['grads'], f['views'], f['shared'], []
         for i, e in f['live']:
@@ -377,10 +371,7 @@ def _replay(opt, group, plan, hn, prep):
         for fn, args, at in f['calls']:
             for a, i in at: args[a] = views[i]
         f['gs'] = gs if not prep and all(shared[i] for i, e in f['live']) else None
-    if f['serial']:
-        with _one_thread():
-            for fn, args, at in f['serial']: fn(*args)
-    for fn, args, at in f['par']: fn(*args)
+    for fn, args, at in f['calls']: fn(*args)
     engine.stats['replays'] += 1
     return True
 
@@ -394,8 +385,13 @@ def _stale(e, p, g, state):
 def fused_step(opt, # The optimizer
                group:dict): # One of its param groups
     "Update `group`'s params with `opt`'s own `reg_step` and `opt_step`, compiled into fused kernels, chunk by chunk"
-    plan, hn = _plan(opt, group), opt.hyper_numbers(group)  # hn: tensor hyperparameters read as numbers
-    prep = hn['rescale_grad'] != 1 or hn['clip_gradient'] is not None or hn['maximize']
+    plan = _plan(opt, group)
+    f = plan.get('fast')  # numbers only, each the very object of last step: the same hn and prep
+    if f is not None and f['plain'] and len(group) == len(f['hvals']) and all(
+            map(operator.is_, group.values(), f['hvals'])): hn, prep = group, f['prep']
+    else:
+        hn = opt.hyper_numbers(group)  # tensor hyperparameters read as numbers
+        prep = hn['rescale_grad'] != 1 or hn['clip_gradient'] is not None or hn['maximize']
     if _replay(opt, group, plan, hn, prep): return  # nothing changed since the last step: its calls again
     plan.pop('fast', None)
     live = [p for p in group['params'] if p.grad is not None]
@@ -447,10 +443,14 @@ def fused_step(opt, # The optimizer
 # %% ../nbs/04_fused.ipynb #08a02591
 _moved = dict.fromkeys(['resnet_shapes', 'shapes_for', 'bench_step', 'stream_gbs', 'bench_specs', 'bench_optimizers', 'bench_sizes',
                         'plot_sizes', 'startup_times', 'peak_step_memory'], 'accel_sgd.bench')
-_renamed = dict(fused_serial=('serial_below', lambda: serial_below), fused_stats=('engine.stats', lambda: engine.stats))
+_renamed = dict(fused_stats=('engine.stats', lambda: engine.stats))
+_removed = dict.fromkeys(['serial_below', 'fused_serial'],
+                         "small params no longer run on one thread (measured slower, 2 Dec 2026): "
+                         "every call runs over all threads")
 
 def __getattr__(name): # An attribute of this module that is not defined here
-    "Names that moved or were renamed, still importable from here with a `DeprecationWarning`"
+    "Moved or renamed names, importable from here with a `DeprecationWarning`; removed ones say why"
+    if name in _removed: raise AttributeError(f"{__name__}.{name} was removed: {_removed[name]}")
     if name in _renamed:
         warnings.warn(f"{__name__}.{name} is now {__name__}.{_renamed[name][0]}", DeprecationWarning, stacklevel=2)
         return _renamed[name][1]()

@@ -15,9 +15,9 @@ checked_on = ('2.13.0',)  # torch versions every entry here was checked on
 missing = {}  # name -> why it is not available in this torch
 
 # %% auto #0
-__all__ = ['checked_on', 'missing', 'available', 'merge_scalars', 'split_tails', 'hoist_scalars', 'rewritten_loops',
-           'tagged_caches', 'realize_scalars', 'input_getter', 'no_duck_shapes', 'mark_dynamic', 'recompile_limit',
-           'dynamo_logger', 'profiler_memory_events']
+__all__ = ['checked_on', 'missing', 'available', 'merge_scalars', 'split_tails', 'hoist_scalars', 'unbarriered',
+           'rewritten_loops', 'tagged_caches', 'realize_scalars', 'input_getter', 'no_duck_shapes', 'mark_dynamic',
+           'recompile_limit', 'dynamo_logger', 'profiler_memory_events']
 
 # %% ../nbs/04a_torch_private.ipynb #b6ea72bb
 try:  # public stand-in: torch.compile(backend='inductor'); checked on torch 2.13
@@ -176,6 +176,51 @@ def hoist_scalars(src:str, # C++ that inductor wrote for the CPU
         at = end
     return ''.join(out) + src[at:]
 
+# %% ../nbs/04a_torch_private.ipynb #fbe53a2a
+_omp_par = re.compile(r"#pragma omp parallel[^\n]*\n\s*\{")
+_keep = re.compile(r"tmp_acc|#pragma omp (?!for\n)|_ptr\d+\[static_cast<int64_t>\(0L\)\] =")
+_ptr = re.compile(r"\b(?:in|out)_ptr\d+\b")
+_store = re.compile(r"\.store\((out_ptr\d+)|\b(out_ptr\d+)\[[^\]]*\] =")
+_between = re.compile(r"\s|[{}]|int tid = omp_get_thread_num\(\);"  # all a region holds but loops
+                      r"|const auto hoisted\d+ = \w+\[[^\]]*\];")
+
+def _loops(region):
+    "(start, end) of each `omp for` loop in `region`, or None if one's extent is unclear"
+    out = []
+    for f in _omp_for.finditer(region):
+        head = _end(region, f.end() - 1, '(', ')')
+        stop = _end(region, head) if head else None
+        if stop is None: return None
+        out.append((f.start(), stop))
+    return out
+
+def _independent(texts):
+    "Does no loop of `texts` use a pointer that another one writes?"
+    used = [set(_ptr.findall(t)) for t in texts]
+    wrote = [{a or b for a, b in _store.findall(t)} for t in texts]
+    return not any(w & u for i, w in enumerate(wrote) for j, u in enumerate(used) if i != j)
+
+def unbarriered(src:str, # C++ that inductor wrote for the CPU
+               )->str: # The same code, no barrier between a region's independent loops
+    "Add `nowait` to each `omp for` but the last, in a region of loops that share nothing written"
+    out, at = [], 0
+    for m in _omp_par.finditer(src):
+        end = _end(src, m.end() - 1)
+        if m.start() < at or end is None: continue
+        region = src[m.end():end - 1]
+        if _keep.search(region): continue  # reductions, scalars written, other pragmas
+        loops = _loops(region)
+        if not loops or len(loops) < 2: continue
+        gaps = zip([0] + [e for _, e in loops], [s for s, _ in loops] + [len(region)])
+        if _between.sub('', ''.join(region[a:b] for a, b in gaps)): continue  # code between loops
+        if not _independent([region[s:e] for s, e in loops]): continue
+        cut = [s for s, _ in loops[1:]]  # a part per loop; all but the last lose the barrier
+        parts = [region[a:b] for a, b in zip([0] + cut, cut + [len(region)])]
+        nowait = lambda q: q.replace("#pragma omp for\n", "#pragma omp for nowait\n", 1)
+        out += [src[at:m.end()], ''.join(map(nowait, parts[:-1])) + parts[-1]]
+        at = end - 1
+    return ''.join(out) + src[at:]
+
 # %% ../nbs/04a_torch_private.ipynb #dc24f160
 try:  # public stand-in: none (inductor's code as it is); checked on torch 2.13
     from torch._inductor.async_compile import AsyncCompile as _AsyncCompile
@@ -185,11 +230,11 @@ except (ImportError, AttributeError):
 
 @contextlib.contextmanager
 def rewritten_loops():
-    "A context in which inductor's C++ for the CPU goes through `split_tails` and `hoist_scalars`"
+    "A context in which inductor's C++ for the CPU goes through the three rewrites above"
     if _AsyncCompile is None: yield; return
     orig = _AsyncCompile.cpp_pybinding
     def cpp_pybinding(self, argtypes, source_code):
-        try: source_code = hoist_scalars(split_tails(source_code))
+        try: source_code = unbarriered(hoist_scalars(split_tails(source_code)))
         except Exception: pass  # code in a shape the rewrites don't follow: as inductor wrote it
         return orig(self, argtypes, source_code)
     _AsyncCompile.cpp_pybinding = cpp_pybinding
@@ -231,7 +276,7 @@ def realize_scalars(gm:torch.fx.GraphModule, # The FX graph dynamo captured
     if gpu and hasattr(_inductor_config, 'combo_kernels'):
         opts['combo_kernels'] = True  # horizontal fusion
     if not gpu and hasattr(_inductor_config.cpp, 'dynamic_threads'):  # threads counted at run time,
-        opts['cpp.dynamic_threads'] = True  # so small params can call a graph on one thread
+        opts['cpp.dynamic_threads'] = True  # so graphs follow torch.set_num_threads
     rewrites = contextlib.nullcontext() if gpu else rewritten_loops()
     with _inductor_config.patch(**opts), tagged_caches(), rewrites:
         compiled = _compile_fx(gm, example_inputs)
