@@ -382,6 +382,21 @@ def _stale(e, p, g, state):
             or g.dtype != e['gdtype'] or len(state) != len(e['vals'])
             or any(a is not b for a, b in zip(state.values(), e['vals'])))
 
+def _written_memory(e):
+    "The storages that entry `e`'s compiled code writes: its param's and its state tensors'"
+    ts = [e['p'], *e['st'].values()]
+    return {t.untyped_storage().data_ptr() for t in ts if isinstance(t, Tensor) and t.numel()}
+
+def _chunks(es, gs, size):
+    "Entries `es` and their grads `gs` in chunks of up to `size`, in order, none writing memory twice"
+    out = []  # (entries, grads, storages written)
+    for e, g in zip(es, gs):
+        mem = _written_memory(e)
+        ch = next((c for c in out if len(c[0]) < size and not c[2] & mem), None)
+        if ch is None: out.append(ch := ([], [], set()))
+        ch[0].append(e); ch[1].append(g); ch[2].update(mem)
+    return [(es, gs) for es, gs, _ in out]
+
 def fused_step(opt, # The optimizer
                group:dict): # One of its param groups
     "Update `group`'s params with `opt`'s own `reg_step` and `opt_step`, compiled into fused kernels, chunk by chunk"
@@ -428,15 +443,14 @@ def fused_step(opt, # The optimizer
     reg, (hp, hsig), done = hn['weight_decay'] != 0, _scalars(plan, hn), []
     for ekey, (es, gs) in todo.items():
         key = (type(opt), ekey, reg, hsig)
-        c = _size(key)
-        for i in range(0, len(es), c):
+        for ces, cgs in _chunks(es, gs, _size(key)):
             if not plan['eager']:
                 try:
-                    _call(opt, key, es[i:i+c], gs[i:i+c], hp, reg)
-                    done.append((key, es[i:i+c], gs[i:i+c]))
+                    _call(opt, key, ces, cgs, hp, reg)
+                    done.append((key, ces, cgs))
                     continue
                 except Exception as err: _fall_back(opt, group, plan, err)
-            for e in es[i:i+c]: opt.param_step(e['param'], group, hn)
+            for e in ces: opt.param_step(e['param'], group, hn)
     if not eager and not plan['eager'] and engine.private:  # every param compiled: keep the calls for next step
         _remember(opt, group, plan, done, order, hp, dict(hsig=hsig, reg=reg, prep=prep))
 
