@@ -382,10 +382,15 @@ def _stale(e, p, g, state):
             or g.dtype != e['gdtype'] or len(state) != len(e['vals'])
             or any(a is not b for a, b in zip(state.values(), e['vals'])))
 
+def _storage(t):
+    "Where the memory of tensor `t` (a DTensor's local shard) starts; None if empty or not readable"
+    try: return _local(t).untyped_storage().data_ptr() if t.numel() else None
+    except RuntimeError: return None  # a tensor subclass that keeps no storage of its own
+
 def _written_memory(e):
     "The storages that entry `e`'s compiled code writes: its param's and its state tensors'"
-    ts = [e['p'], *e['st'].values()]
-    return {t.untyped_storage().data_ptr() for t in ts if isinstance(t, Tensor) and t.numel()}
+    ts = [t for t in (e['p'], *e['st'].values()) if isinstance(t, Tensor)]
+    return {s for s in map(_storage, ts) if s is not None}
 
 def _chunks(es, gs, size):
     "Entries `es` and their grads `gs` in chunks of up to `size`, in order, none writing memory twice"
