@@ -255,8 +255,7 @@ def _plan(opt, group):
     if id(group) not in plans and len(plans) >= len(opt.param_groups):  # groups were replaced (`load_state_dict`)
         live = {id(g) for g in opt.param_groups}
         for k in [k for k in plans if k not in live]: del plans[k]
-    new = lambda: dict(entries={}, scalars={}, eager=None, said=set())
-    return plans.get(id(group)) or plans.setdefault(id(group), new())
+    return plans.get(id(group)) or plans.setdefault(id(group), dict(entries={}, scalars={}, eager=None, said=set()))
 
 def _group_index(opt, group):
     "The index of `group` in `opt.param_groups`"
@@ -324,7 +323,7 @@ def _remember(opt, group, plan, done, order, hp, switches):
     plan['fast'] = dict(switches, gen=engine.generation, slots=slots, calls=calls, dtensor=dt, live=live,
                         params=list(group['params']), has=[e is not None for e in slots],
                         lparams=[e['param'] for i, e in live], states=states, sdicts=sdicts, plain=False,
-                        skeys=list(opt.state) if whole else None, svals=list(opt.state.values()),
+                        skeys=list(opt.state) if whole else None, svals=list(opt.state.values()) if whole else None,
                         vals=[v for i, e in live for v in e['vals']], lens=list(map(len, sdicts)),
                         ptrs=[e['ptr'] for i, e in live], hkeys=None, hvals=None, gs=None,
                         grads=[None]*len(slots), views=[None]*len(slots), shared=[False]*len(slots))
@@ -407,7 +406,7 @@ def fused_step(opt, # The optimizer
     "Update `group`'s params with `opt`'s own `reg_step` and `opt_step`, compiled into fused kernels, chunk by chunk"
     plan = _plan(opt, group)
     f = plan.get('fast')  # numbers only, each the very object of last step: the same hn and prep
-    if f is not None and f['plain'] and len(group) == len(f['hvals']) and all(
+    if f is not None and f['plain'] and list(group) == f['hkeys'] and all(
             map(operator.is_, group.values(), f['hvals'])): hn, prep = group, f['prep']
     else:
         hn = opt.hyper_numbers(group)  # tensor hyperparameters read as numbers

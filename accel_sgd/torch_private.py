@@ -151,13 +151,17 @@ _omp_for = re.compile(r"#pragma omp for\n\s*for\(")
 _read0 = re.compile(r"auto (tmp\d+) = ((?:in|out)_ptr\d+)\[static_cast<int64_t>\(0L\)\];")
 _write0 = re.compile(r"_ptr\d+\[static_cast<int64_t>\(0L\)\] =")
 
+def _loop_end(src, m):
+    "Index past the `for` loop that `_omp_for` match `m` starts (its header, then its body), or None"
+    head = _end(src, m.end() - 1, '(', ')')
+    return _end(src, head) if head else None
+
 def hoist_scalars(src:str, # C++ that inductor wrote for the CPU
                  )->str: # The same code, each parallel loop's scalar reads done once, before it
     "Read `tmp = ptr[0]` once, before each `omp for` loop that writes neither `ptr` nor any scalar"
     out, at, k = [], 0, 0
     for m in _omp_for.finditer(src):
-        head = _end(src, m.end() - 1, '(', ')')  # past the loop's header, then its body
-        end = _end(src, head) if head else None
+        end = _loop_end(src, m)
         above = src[:m.start()].rstrip()[-1:]  # a `#pragma omp parallel` right above: keep it there
         if m.start() < at or end is None or above not in ('{', '}', ';'): continue
         loop = src[m.start():end]
@@ -188,8 +192,7 @@ def _loops(region):
     "(start, end) of each `omp for` loop in `region`, or None if one's extent is unclear"
     out = []
     for f in _omp_for.finditer(region):
-        head = _end(region, f.end() - 1, '(', ')')
-        stop = _end(region, head) if head else None
+        stop = _loop_end(region, f)
         if stop is None: return None
         out.append((f.start(), stop))
     return out
